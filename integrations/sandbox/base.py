@@ -1,0 +1,86 @@
+"""What every vendor sandbox shares: the request/response shapes, a controllable clock, and the
+interface the sandbox server drives.
+
+A vendor sandbox is a stateful emulator of one vendor's wire protocol. The server routes
+`/<vendor.name>/...` to it, applies the configured faults around it, and logs every call.
+"""
+
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import Message
+from typing import Any, Protocol
+
+
+@dataclass
+class Request:
+    method: str
+    path: str  # path below the vendor prefix, e.g. "/graphql" for "/healthie/graphql"
+    query: dict[str, str]
+    headers: Message  # case-insensitive .get()
+    body: bytes
+    client_ip: str = "127.0.0.1"
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def json(cls, payload: Any, status: int = 200, headers: dict[str, str] | None = None):
+        return cls(
+            status=status,
+            body=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
+
+    @classmethod
+    def text(cls, text: str, status: int = 200, headers: dict[str, str] | None = None):
+        return cls(
+            status=status,
+            body=text.encode(),
+            headers={"Content-Type": "text/plain; charset=utf-8", **(headers or {})},
+        )
+
+
+class Clock:
+    """The sandbox's idea of now: the real UTC clock, or an instant frozen by a test."""
+
+    def __init__(self):
+        self._frozen: datetime | None = None
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._frozen or datetime.now(UTC)
+
+    def set(self, instant: datetime | None) -> None:
+        if instant is not None and instant.tzinfo is None:
+            raise ValueError("the sandbox clock needs an aware datetime")
+        with self._lock:
+            self._frozen = instant
+
+
+class VendorSandbox(Protocol):
+    """Implemented by `integrations/<vendor>/sandbox/app.py`."""
+
+    name: str  # URL prefix and the vendor's name in faults and the call log
+
+    def __init__(self, clock: Clock) -> None: ...
+
+    def operation(self, request: Request) -> str:
+        """The operation a request names (GraphQL root field, REST path), for faults and logs."""
+
+    def handle(self, request: Request) -> Response: ...
+
+    def reset(self) -> None:
+        """Back to the deterministic demo seed, default configuration."""
+
+    def configure(self, options: dict[str, Any]) -> dict[str, Any]:
+        """Change vendor settings (rate limit, webhook URL and secret, ...); returns them all."""

@@ -1,0 +1,293 @@
+"""The sandbox server: one process serving every vendor sandbox over real HTTP.
+
+Routes `/<vendor>/...` to that vendor's sandbox and `/_sandbox/...` to the controls that tests and
+benchmarks use: reset, clock, faults, per-vendor configuration and the call log.
+"""
+
+import contextlib
+import json
+import logging
+import random
+import socket
+import struct
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import import_module
+from urllib.parse import parse_qsl, urlsplit
+
+from integrations.sandbox.base import Clock, Request, Response, VendorSandbox
+
+logger = logging.getLogger(__name__)
+
+VENDOR_SANDBOXES = [
+    "integrations.healthie.sandbox.app.HealthieSandbox",
+]
+
+FAULT_KINDS = {"latency", "http_500", "http_429", "timeout", "reset", "malformed"}
+
+
+@dataclass
+class Fault:
+    """One injected failure. `count` calls (None: unlimited) hit with probability `rate`.
+
+    `when="after"` runs the vendor first and then loses the answer: the write happened but the
+    caller never hears of it (the case a client must settle by looking the result up).
+    """
+
+    vendor: str
+    kind: str
+    operation: str = "*"
+    count: int | None = 1
+    rate: float = 1.0
+    latency_ms: int = 0
+    timeout_seconds: float = 30.0
+    retry_after: int | None = None
+    when: str = "before"
+    hits: int = 0
+
+    def __post_init__(self):
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; one of {sorted(FAULT_KINDS)}")
+        if self.when not in {"before", "after"}:
+            raise ValueError("when must be 'before' or 'after'")
+
+    def matches(self, vendor: str, operation: str) -> bool:
+        return self.vendor == vendor and self.operation in {"*", operation}
+
+    @property
+    def exhausted(self) -> bool:
+        return self.count is not None and self.hits >= self.count
+
+
+@dataclass
+class Call:
+    seq: int
+    at: str
+    vendor: str
+    operation: str
+    method: str
+    path: str
+    status: int | None
+    fault: str | None
+    duration_ms: float = 0.0
+
+
+@dataclass
+class SandboxState:
+    clock: Clock = field(default_factory=Clock)
+    vendors: dict[str, VendorSandbox] = field(default_factory=dict)
+    faults: list[Fault] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def pick_fault(self, vendor: str, operation: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                live = fault.matches(vendor, operation) and not fault.exhausted
+                if live and random.random() < fault.rate:
+                    fault.hits += 1
+                    return fault
+            return None
+
+    def log_call(self, **fields) -> None:
+        with self.lock:
+            self.calls.append(Call(seq=len(self.calls) + 1, **fields))
+
+    def reset(self) -> None:
+        self.clock.set(None)
+        with self.lock:
+            self.faults.clear()
+            self.calls.clear()
+        for vendor in self.vendors.values():
+            vendor.reset()
+
+
+def load_vendors(clock: Clock, dotted_paths: Iterable[str] = VENDOR_SANDBOXES):
+    vendors = {}
+    for dotted in dotted_paths:
+        module, _, name = dotted.rpartition(".")
+        sandbox = getattr(import_module(module), name)(clock)
+        vendors[sandbox.name] = sandbox
+    return vendors
+
+
+class DropConnection(Exception):
+    """Raised to end a request without an HTTP answer (timeout and reset faults)."""
+
+    def __init__(self, abort: bool):
+        self.abort = abort
+
+
+class SandboxHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "VendorSandbox/1"
+    state: SandboxState  # set on the subclass made by make_server
+
+    def do_GET(self):
+        self.dispatch()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def log_message(self, format, *args):  # noqa: A002 - stdlib signature
+        # The default writes every request line to stderr; the call log covers it.
+        pass
+
+    def dispatch(self) -> None:
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        segments = parts.path.split("/", 2)
+        prefix = segments[1] if len(segments) > 1 else ""
+        request = Request(
+            method=self.command,
+            path="/" + (segments[2] if len(segments) > 2 else ""),
+            query=dict(parse_qsl(parts.query)),
+            headers=self.headers,
+            body=body,
+            client_ip=self.client_address[0],
+        )
+        try:
+            if prefix == "_sandbox":
+                response = control(self.state, request)
+            elif prefix in self.state.vendors:
+                response = self.call_vendor(self.state.vendors[prefix], request)
+            else:
+                response = Response.json({"error": "Not Found"}, status=404)
+        except DropConnection as drop:
+            self.drop(abort=drop.abort)
+            return
+        self.write(response)
+
+    def call_vendor(self, vendor: VendorSandbox, request: Request) -> Response:
+        started = time.monotonic()
+        try:
+            operation = vendor.operation(request)
+        except Exception:  # an unreadable request still gets logged and answered by the vendor
+            operation = "unknown"
+        fault = self.state.pick_fault(vendor.name, operation)
+        status, fault_name = None, fault.kind if fault else None
+        try:
+            if fault and fault.latency_ms:
+                time.sleep(fault.latency_ms / 1000)
+            if fault and fault.when == "before" and fault.kind != "latency":
+                response = self.faulty_response(fault)
+            else:
+                response = vendor.handle(request)
+                if fault and fault.when == "after" and fault.kind != "latency":
+                    response = self.faulty_response(fault)
+            status = response.status
+            return response
+        finally:
+            self.state.log_call(
+                at=self.state.clock.now().isoformat(),
+                vendor=vendor.name,
+                operation=operation,
+                method=request.method,
+                path=request.path,
+                status=status,
+                fault=fault_name,
+                duration_ms=round((time.monotonic() - started) * 1000, 2),
+            )
+
+    @staticmethod
+    def faulty_response(fault: Fault) -> Response:
+        if fault.kind == "http_500":
+            return Response.text("Internal Server Error", status=500)
+        if fault.kind == "http_429":
+            headers = (
+                {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            )
+            return Response.text("Too Many Requests", status=429, headers=headers)
+        if fault.kind == "malformed":
+            return Response(
+                status=200, body=b'{"data": {"trunc', headers={"Content-Type": "application/json"}
+            )
+        if fault.kind == "timeout":
+            time.sleep(fault.timeout_seconds)
+            raise DropConnection(abort=False)
+        raise DropConnection(abort=True)  # reset
+
+    def drop(self, *, abort: bool) -> None:
+        if abort:  # SO_LINGER 0 makes close() send a TCP RST: "connection reset by peer"
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.close()
+
+    def write(self, response: Response) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        self.wfile.write(response.body)
+
+
+def control(state: SandboxState, request: Request) -> Response:
+    """The `/_sandbox/*` endpoints."""
+    route = (request.method, request.path.rstrip("/"))
+    try:
+        payload = request.json() if request.body else {}
+    except json.JSONDecodeError:
+        return Response.json({"error": "body must be JSON"}, status=400)
+    try:
+        if route == ("POST", "/reset"):
+            state.reset()
+            return Response.json({"reset": True})
+        if route == ("POST", "/clock"):
+            now = payload.get("now")
+            state.clock.set(datetime.fromisoformat(now) if now else None)
+            return Response.json({"now": state.clock.now().isoformat(), "frozen": bool(now)})
+        if route == ("GET", "/clock"):
+            return Response.json({"now": state.clock.now().isoformat()})
+        if route == ("POST", "/faults"):
+            faults = payload if isinstance(payload, list) else [payload]
+            added = [Fault(**{k: v for k, v in f.items() if k != "hits"}) for f in faults]
+            with state.lock:
+                state.faults.extend(added)
+            return Response.json({"faults": [asdict(f) for f in state.faults]})
+        if route == ("DELETE", "/faults"):
+            with state.lock:
+                state.faults.clear()
+            return Response.json({"faults": []})
+        if route == ("GET", "/faults"):
+            return Response.json({"faults": [asdict(f) for f in state.faults]})
+        if route == ("GET", "/calls"):
+            calls = [
+                asdict(c)
+                for c in state.calls
+                if all(
+                    getattr(c, key) == value
+                    for key, value in request.query.items()
+                    if key in {"vendor", "operation", "method", "path"}
+                )
+            ]
+            return Response.json({"calls": calls, "count": len(calls)})
+        if route == ("DELETE", "/calls"):
+            with state.lock:
+                state.calls.clear()
+            return Response.json({"calls": [], "count": 0})
+        if request.path.startswith("/config/"):
+            vendor = state.vendors.get(request.path.removeprefix("/config/").strip("/"))
+            if vendor is None:
+                return Response.json({"error": "unknown vendor"}, status=404)
+            return Response.json(vendor.configure(payload if request.method == "POST" else {}))
+        if route == ("GET", "/health"):
+            return Response.json({"ok": True, "vendors": sorted(state.vendors)})
+    except (TypeError, ValueError) as exc:
+        return Response.json({"error": str(exc)}, status=400)
+    return Response.json({"error": "Not Found"}, status=404)
+
+
+def make_server(host: str, port: int, vendors: list[str] | None = None) -> ThreadingHTTPServer:
+    state = SandboxState()
+    state.vendors = load_vendors(state.clock, vendors or VENDOR_SANDBOXES)
+    handler = type("BoundSandboxHandler", (SandboxHandler,), {"state": state})
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    server.sandbox_state = state
+    return server
