@@ -6,7 +6,10 @@ PORT ?= 8000
 SANDBOX_PORT ?= 8100
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint lock clean
+.PHONY: install system-packages demo test lint lock clean
+
+# Debian packages the tests need: Redis (broker and cache) and Chromium (browser tests).
+SYSTEM_PACKAGES := redis-server chromium
 
 # Python packages from the lock file, htmx from the npm registry.
 $(VENV)/.installed: requirements-dev.lock package-lock.json
@@ -17,6 +20,16 @@ $(VENV)/.installed: requirements-dev.lock package-lock.json
 
 install: $(VENV)/.installed
 
+system-packages:
+	@missing=""; for package in $(SYSTEM_PACKAGES); do \
+	  command -v "$$package" >/dev/null || missing="$$missing $$package"; done; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  echo "Installing Debian packages:$$missing"; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
 demo: install
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
 	DJANGO_DEBUG=1 $(PY) manage.py demo --port $(PORT) --sandbox-port $(SANDBOX_PORT)
@@ -25,7 +38,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: lint
+test: lint system-packages
 	$(PY) -m tests.services $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Re-resolve the lock files after changing pyproject.toml.

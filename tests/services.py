@@ -1,7 +1,8 @@
 """Run a command with throwaway services: `python -m tests.services CMD [ARGS...]`.
 
-Starts a PostgreSQL cluster from the installed server binaries (no system service is touched),
-points DATABASE_URL at it, runs the command, and removes the cluster whatever happens.
+Starts a PostgreSQL cluster from the installed server binaries and a Redis server (no system
+service is touched), points DATABASE_URL and REDIS_URL at them, runs the command, and removes
+both whatever happens.
 Used by `make test`; the exit code is the command's.
 """
 
@@ -13,6 +14,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -94,13 +96,36 @@ def postgres() -> Iterator[str]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def redis() -> Iterator[str]:
+    server = shutil.which("redis-server")
+    if server is None:
+        sys.exit("redis-server not found (make test installs Debian's redis-server package)")
+    port = free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.1):
+                break
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 def main(argv: list[str]) -> int:
     if not argv:
         sys.exit(__doc__)
-    with postgres() as database_url:
+    with postgres() as database_url, redis() as redis_url:
         env = {
             **os.environ,
             "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "CELERY_BROKER_URL": f"{redis_url}/0",
             "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(40),
         }
         return subprocess.call(argv, env=env)
