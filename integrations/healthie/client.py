@@ -1,0 +1,991 @@
+"""Healthie GraphQL client (API version header from settings; operations written for 2026-01-01).
+
+Every call is one named operation from `operations/<name>.graphql` (the file name, the operation
+name and the root field are the same). Results are the frozen values of `types.py`; failures are
+the typed errors of `integrations.errors`:
+
+- TransientError: HTTP 429/5xx, network, or `errors[].extensions.code == "TOO_MANY_REQUESTS"`.
+  Queries are retried with jittered backoff honouring Retry-After. A write is retried only when
+  the request provably did not run (connect error, throttled); a lost answer on a write is an
+  OutcomeUnknownError: look the result up before trying again.
+- RejectedError: non-empty `messages` in a mutation payload (`.messages` holds FieldMessages),
+  UNSUPPORTED_API_VERSION / MISSING_API_VERSION_HEADER (`.code`), and any other top-level
+  GraphQL error such as an authentication failure.
+- ContractError: a non-JSON body, no `data`, a shape or datetime we cannot read, or Healthie
+  refusing our document (schema drift after a version change).
+
+Reference: https://docs.gethealthie.com/reference/2026-01-01
+Logs carry operation names, error codes and durations only: never patient data, keys or tokens.
+"""
+
+import logging
+import re
+import threading
+import time as clock
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import httpx
+from django.conf import settings
+
+from integrations import transport
+from integrations.errors import (
+    ContractError,
+    FieldMessage,
+    RejectedError,
+    TransientError,
+    VendorError,
+)
+from integrations.healthie.datetimes import (
+    format_clock,
+    format_datetime,
+    format_long_date,
+    parse_date,
+    parse_datetime,
+)
+from integrations.healthie.types import (
+    CANCELLED,
+    Appointment,
+    AppointmentSetting,
+    AppointmentType,
+    Availability,
+    PageInfo,
+    Patient,
+    Provider,
+    Slot,
+)
+
+logger = logging.getLogger(__name__)
+
+VENDOR = "healthie"
+DOCS = "https://docs.gethealthie.com/reference/2026-01-01"
+OPERATIONS_DIR = Path(__file__).resolve().parent / "operations"
+# Healthie's own booking widget calls these with no credentials ("considered public").
+PUBLIC_OPERATIONS = frozenset(
+    {
+        "appointmentTypes",
+        "daysAvailableForRange",
+        "availableSlotsForRange",
+        "nextAvailableSlot",
+        "completeCheckout",
+    }
+)
+PAGE_SIZE = 50  # Healthie recommends 10-50 per page
+MAX_PAGES = 200
+THROTTLED = "TOO_MANY_REQUESTS"
+VERSION_CODES = frozenset({"UNSUPPORTED_API_VERSION", "MISSING_API_VERSION_HEADER"})
+# graphql-ruby static validation codes: Healthie did not accept our document (schema drift).
+DOCUMENT_CODES = frozenset(
+    {
+        "undefinedField",
+        "undefinedType",
+        "argumentNotAccepted",
+        "argumentLiteralsIncompatible",
+        "missingRequiredArguments",
+        "missingRequiredInputObjectAttribute",
+        "variableMismatch",
+        "variableNotDefined",
+        "variableNotUsed",
+        "fieldsWillMerge",
+        "selectionMismatch",
+        "wrongArgumentType",
+        "parseError",
+    }
+)
+
+_OPERATION_HEADER = re.compile(r"^\s*(query|mutation)\s+(\w+)", re.MULTILINE)
+
+_warned: set[str] = set()  # warning codes already logged and recorded by this process
+_warned_lock = threading.Lock()
+
+
+@cache
+def load_operations() -> dict[str, tuple[str, bool]]:
+    """{operation name: (document, is_write)}, read once from operations/*.graphql."""
+    operations = {}
+    for path in sorted(OPERATIONS_DIR.glob("*.graphql")):
+        document = path.read_text()
+        match = _OPERATION_HEADER.search(document)
+        if not match or match[2] != path.stem:
+            raise RuntimeError(f"{path.name}: expected one operation named {path.stem}")
+        operations[path.stem] = (document, match[1] == "mutation")
+    return operations
+
+
+def default_retry_policy() -> transport.RetryPolicy:
+    """HEALTHIE_MAX_RETRIES retries after the first attempt."""
+    return transport.RetryPolicy(max_attempts=max(1, settings.HEALTHIE_MAX_RETRIES + 1))
+
+
+class HealthieClient:
+    """Holds one pooled httpx.Client; use it as a context manager or call close()."""
+
+    def __init__(
+        self,
+        *,
+        url: str | None = None,
+        api_key: str | None = None,
+        api_version: str | None = None,
+        authorization_shard: str | None = None,
+        timeout: float | None = None,
+        retry_policy: transport.RetryPolicy | None = None,
+    ):
+        self.url = url or settings.HEALTHIE_API_URL
+        self._api_key = settings.HEALTHIE_API_KEY if api_key is None else api_key
+        self.api_version = api_version or settings.HEALTHIE_API_VERSION
+        shard = settings.HEALTHIE_AUTHORIZATION_SHARD
+        self.authorization_shard = shard if authorization_shard is None else authorization_shard
+        self.timeout = settings.HEALTHIE_TIMEOUT_SECONDS if timeout is None else timeout
+        self.retry_policy = retry_policy or default_retry_policy()
+        self._operations = load_operations()
+        self._http = transport.make_client(
+            timeout=self.timeout,
+            headers={"Accept": "application/json", "User-Agent": "clinic-scheduling"},
+        )
+
+    def __repr__(self) -> str:  # never show the key
+        return f"HealthieClient(url={self.url!r}, api_version={self.api_version!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "HealthieClient":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------------------------------
+    # Appointment types and providers
+
+    def appointment_types(
+        self,
+        *,
+        provider_id: str | None = None,
+        provider_ids: list[str] | None = None,
+        appointment_type_ids: list[str] | None = None,
+        clients_can_book: bool | None = True,
+        org_level: bool | None = None,
+        show_group: bool | None = None,
+        public: bool = False,
+    ) -> list[AppointmentType]:
+        """All pages of appointment types. https://docs.gethealthie.com/reference/2026-01-01/queries/appointmenttypes"""
+        variables = {
+            "provider_id": provider_id,
+            "provider_ids": provider_ids,
+            "appointment_type_ids": appointment_type_ids,
+            "clients_can_book": clients_can_book,
+            "org_level": org_level,
+            "show_group": show_group,
+        }
+        return [
+            self._read("appointmentTypes", _appointment_type, node)
+            for node in self._pages("appointmentTypes", variables, public=public)
+        ]
+
+    def appointment_type(self, id: str) -> AppointmentType | None:
+        """One appointment type, None if unknown. https://docs.gethealthie.com/reference/2026-01-01/queries/appointmenttype"""
+        node = self._execute("appointmentType", {"id": id})
+        return None if node is None else self._read("appointmentType", _appointment_type, node)
+
+    def organization_members(self, *, keywords: str | None = None) -> list[Provider]:
+        """All pages of the organization's providers. https://docs.gethealthie.com/reference/2026-01-01/queries/organizationmembers"""
+        return [
+            self._read("organizationMembers", _provider, node)
+            for node in self._pages("organizationMembers", {"keywords": keywords})
+        ]
+
+    # ----------------------------------------------------------------------------------------
+    # Availability for patients (public)
+
+    def days_available(
+        self,
+        *,
+        appointment_type_id: str,
+        provider_id: str | None = None,
+        provider_ids: list[str] | None = None,
+        org_level: bool | None = None,
+        contact_type: str | None = None,
+        month: date | None = None,
+        start: date | None = None,
+        end: date | None = None,
+        timezone: str | None = None,
+        appointment_to_reschedule_id: str | None = None,
+        public: bool = False,
+    ) -> list[date]:
+        """Days with open time in `month` or start..end (inclusive). https://docs.gethealthie.com/reference/2026-01-01/queries/daysavailableforrange"""
+        if (start is None) != (end is None):
+            raise ValueError("start and end go together")
+        if month is not None and start is not None:
+            raise ValueError("pass month or start/end, not both")
+        variables = {
+            **_providers(provider_id, provider_ids, org_level),
+            "appt_type_id": appointment_type_id,
+            "contact_type": contact_type,
+            "date_from_month": month.isoformat() if month else None,
+            "start_date": start.isoformat() if start else None,
+            # ISO8601DateTime in 2026-01-01; a bare date keeps the documented whole-day meaning.
+            "end_date": end.isoformat() if end else None,
+            "timezone": timezone,
+            "appointment_to_reschedule_id": appointment_to_reschedule_id,
+        }
+        days = self._execute("daysAvailableForRange", variables, public=public)
+        with self._reading("daysAvailableForRange"):
+            return sorted({parse_date(day) for day in days or [] if day})
+
+    def available_slots(
+        self,
+        *,
+        appointment_type_id: str,
+        day: date,
+        timezone: str | None = None,
+        provider_id: str | None = None,
+        provider_ids: list[str] | None = None,
+        org_level: bool | None = None,
+        contact_type: str | None = None,
+        appointment_to_reschedule_id: str | None = None,
+        public: bool = False,
+    ) -> list[Slot]:
+        """Open slots on one day (longer ranges time out), fully booked ones left out. https://docs.gethealthie.com/reference/2026-01-01/queries/availableslotsforrange"""
+        variables = {
+            **_providers(provider_id, provider_ids, org_level),
+            "appt_type_id": appointment_type_id,
+            "contact_type": contact_type,
+            "start_date": day.isoformat(),
+            "end_date": day.isoformat(),
+            "start_date_boundary": day.isoformat(),
+            "end_date_boundary": day.isoformat(),
+            "timezone": timezone,
+            "appointment_to_reschedule_id": appointment_to_reschedule_id,
+        }
+        slots = self._execute("availableSlotsForRange", variables, public=public)
+        with self._reading("availableSlotsForRange"):
+            parsed = [_slot(slot) for slot in slots or [] if slot is not None]
+        return sorted(
+            (slot for slot in parsed if not slot.is_fully_booked),
+            key=lambda slot: (slot.start, slot.provider_id),
+        )
+
+    def next_available_slot(
+        self,
+        *,
+        appointment_type_id: str,
+        provider_id: str | None = None,
+        provider_ids: list[str] | None = None,
+        org_level: bool | None = None,
+        contact_type: str | None = None,
+        timezone: str | None = None,
+        not_before: date | None = None,
+        not_after: date | None = None,
+        appointment_to_reschedule_id: str | None = None,
+        public: bool = False,
+    ) -> datetime | None:
+        """Start of the next open slot, None if there is none. https://docs.gethealthie.com/reference/2026-01-01/queries/nextavailableslot"""
+        variables = {
+            **_providers(provider_id, provider_ids, org_level),
+            "appt_type_id": appointment_type_id,
+            "contact_type": contact_type,
+            "timezone": timezone,
+            "start_date_boundary": not_before.isoformat() if not_before else None,
+            "end_date_boundary": not_after.isoformat() if not_after else None,
+            "appointment_to_reschedule_id": appointment_to_reschedule_id,
+        }
+        value = self._execute("nextAvailableSlot", variables, public=public)
+        if not value:
+            return None
+        with self._reading("nextAvailableSlot"):
+            return parse_datetime(value)
+
+    def complete_checkout(
+        self,
+        *,
+        appointment_type_id: str,
+        contact_type: str,
+        start: datetime,
+        timezone: str,
+        provider_id: str,
+        first_name: str,
+        last_name: str,
+        email: str,
+        phone_number: str,
+        idempotency_key: str | None = None,
+        public: bool = False,
+    ) -> Appointment:
+        """Book a slot (Healthie enforces availability); never resent blindly. https://docs.gethealthie.com/reference/2026-01-01/mutations/completecheckout"""
+        variables = {
+            "appointment_type_id": appointment_type_id,
+            "contact_type": contact_type,
+            "date": format_datetime(start, timezone),
+            "timezone": timezone,
+            "provider_id": provider_id,
+            "first_name": first_name,
+            "last_name": last_name,
+            "email": email,
+            "phone_number": phone_number,
+            "stripe_idempotency_key": idempotency_key,
+        }
+        payload = self._execute("completeCheckout", variables, public=public)
+        return self._payload_appointment("completeCheckout", payload)
+
+    # ----------------------------------------------------------------------------------------
+    # Appointments (staff key)
+
+    def appointment(self, id: str, *, include_deleted: bool = False) -> Appointment | None:
+        """One appointment, None if Healthie has none by that id. https://docs.gethealthie.com/reference/2026-01-01/queries/appointment"""
+        variables = {"id": id, "include_deleted": True if include_deleted else None}
+        node = self._execute("appointment", variables)
+        return None if node is None else self._read("appointment", _appointment, node)
+
+    def appointments(
+        self,
+        *,
+        provider_id: str | None = None,
+        provider_ids: list[str] | None = None,
+        patient_id: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        appointment_type_id: str | None = None,
+        filter: str | None = None,
+        is_active: bool | None = None,
+        with_all_statuses: bool | None = None,
+        is_org: bool | None = None,
+        include_blockers: bool = False,
+        order_by: str | None = "DATE_ASC",
+    ) -> list[Appointment]:
+        """All pages of appointments matching the filters. https://docs.gethealthie.com/reference/2026-01-01/queries/appointments"""
+        if (start is None) != (end is None):
+            raise ValueError("start and end go together")
+        variables = {
+            "provider_id": provider_id,
+            "provider_ids": provider_ids,
+            "is_org": True if provider_ids and is_org is None else is_org,
+            "user_id": patient_id,
+            "startDate": format_datetime(start) if start else None,
+            "endDate": format_datetime(end) if end else None,
+            "filter_by_appointment_type_id": appointment_type_id,
+            "filter": filter,
+            "is_active": is_active,
+            "with_all_statuses": with_all_statuses,
+            "include_blockers": include_blockers,
+            "order_by": order_by,
+        }
+        return [
+            self._read("appointments", _appointment, node)
+            for node in self._pages("appointments", variables)
+        ]
+
+    def update_appointment(
+        self,
+        *,
+        id: str,
+        start: datetime | None = None,
+        timezone: str | None = None,
+        pm_status: str | None = None,
+        external_videochat_url: str | None = None,
+        enforce_availability: bool | None = None,
+    ) -> Appointment:
+        """Reschedule (start + enforce_availability=True), set pm_status, set the video URL. https://docs.gethealthie.com/reference/2026-01-01/mutations/updateappointment"""
+        if start is None and pm_status is None and external_videochat_url is None:
+            raise ValueError("nothing to update")
+        variables = {
+            "id": id,
+            "datetime": format_datetime(start, timezone) if start else None,
+            "timezone": timezone,
+            "pm_status": pm_status,
+            "external_videochat_url": external_videochat_url,
+            "enforce_availability": enforce_availability,
+        }
+        payload = self._execute("updateAppointment", variables)
+        return self._payload_appointment("updateAppointment", payload)
+
+    def cancel_appointment(self, id: str) -> Appointment:
+        """Staff cancel: pm_status "Cancelled" (the appointment stays visible). https://docs.gethealthie.com/reference/2026-01-01/mutations/updateappointment"""
+        return self.update_appointment(id=id, pm_status=CANCELLED)
+
+    def delete_appointment(self, id: str) -> None:
+        """Delete an appointment (staff key). https://docs.gethealthie.com/reference/2026-01-01/mutations/deleteappointment"""
+        self._execute("deleteAppointment", {"id": id})
+
+    def appointment_setting(
+        self, *, provider_id: str | None = None, id: str | None = None
+    ) -> AppointmentSetting | None:
+        """A provider's reschedule/cancel rules, None if Healthie has none. https://docs.gethealthie.com/reference/2026-01-01/queries/appointmentsetting"""
+        if provider_id is None and id is None:
+            raise ValueError("provider_id or id is required")
+        node = self._execute("appointmentSetting", {"provider_id": provider_id, "id": id})
+        return None if node is None else self._read("appointmentSetting", _setting, node)
+
+    # ----------------------------------------------------------------------------------------
+    # Availability (staff key)
+
+    def availabilities(
+        self,
+        *,
+        provider_id: str,
+        is_repeating: bool | None = None,
+        one_time: bool | None = None,
+        include_repeating: bool | None = None,
+        start: date | datetime | None = None,
+        end: date | datetime | None = None,
+        timezone: str | None = None,
+    ) -> list[Availability]:
+        """A provider's availabilities; Healthie needs is_repeating or one_time. https://docs.gethealthie.com/reference/2026-01-01/queries/availabilities"""
+        if is_repeating is None and one_time is None:
+            raise ValueError("Healthie returns nothing unless is_repeating or one_time is given")
+        variables = {
+            "provider_id": provider_id,
+            "availability_provider_id": provider_id,
+            "is_repeating": is_repeating,
+            "one_time": one_time,
+            "includeRepeating": include_repeating,
+            "startDate": _date_or_datetime(start),
+            "endDate": _date_or_datetime(end),
+            "timezone": timezone,
+        }
+        nodes = self._execute("availabilities", variables)
+        with self._reading("availabilities"):
+            return [_availability(node) for node in nodes or [] if node is not None]
+
+    def create_availability(
+        self,
+        *,
+        provider_id: str,
+        range_start: date,
+        start_time: time,
+        end_time: time,
+        timezone: str,
+        is_repeating: bool = True,
+        day_of_week: int | None = None,
+        range_end: date | None = None,
+        end_on: date | None = None,
+        appointment_type_id: str | None = None,
+        contact_type_id: str | None = None,
+    ) -> Availability:
+        """Open hours; weekly when repeating (day_of_week 0 = Sunday, defaults to range_start's). https://docs.gethealthie.com/reference/2026-01-01/mutations/createavailability"""
+        variables = _availability_input(
+            provider_id=provider_id,
+            range_start=range_start,
+            start_time=start_time,
+            end_time=end_time,
+            timezone=timezone,
+            is_repeating=is_repeating,
+            day_of_week=day_of_week,
+            range_end=range_end,
+            end_on=end_on,
+            appointment_type_id=appointment_type_id,
+            contact_type_id=contact_type_id,
+        )
+        payload = self._execute("createAvailability", variables)
+        return self._payload_availability("createAvailability", payload)
+
+    def edit_availability(
+        self,
+        *,
+        id: str,
+        provider_id: str,
+        range_start: date,
+        start_time: time,
+        end_time: time,
+        timezone: str,
+        is_repeating: bool = True,
+        day_of_week: int | None = None,
+        range_end: date | None = None,
+        end_on: date | None = None,
+        appointment_type_id: str | None = None,
+        contact_type_id: str | None = None,
+    ) -> Availability:
+        """Replace an availability's hours (range_start, time, end_time are required). https://docs.gethealthie.com/reference/2026-01-01/mutations/editavailability"""
+        variables = {
+            "id": id,
+            **_availability_input(
+                provider_id=provider_id,
+                range_start=range_start,
+                start_time=start_time,
+                end_time=end_time,
+                timezone=timezone,
+                is_repeating=is_repeating,
+                day_of_week=day_of_week,
+                range_end=range_end,
+                end_on=end_on,
+                appointment_type_id=appointment_type_id,
+                contact_type_id=contact_type_id,
+            ),
+        }
+        payload = self._execute("editAvailability", variables)
+        return self._payload_availability("editAvailability", payload)
+
+    def delete_availability(self, id: str) -> None:
+        """Delete an availability. https://docs.gethealthie.com/reference/2026-01-01/mutations/deleteavailability"""
+        self._execute("deleteAvailability", {"id": id})
+
+    # ----------------------------------------------------------------------------------------
+    # Patients (staff key)
+
+    def find_patient(self, *, email: str) -> Patient | None:
+        """The patient whose email matches exactly (case-insensitive), else None. https://docs.gethealthie.com/reference/2026-01-01/queries/users"""
+        wanted = email.strip().casefold()
+        if not wanted:
+            raise ValueError("email is required")
+        matches = []
+        for node in self._pages("users", {"keywords": email.strip()}):
+            patient = self._read("users", _patient, node)
+            if (patient.email or "").strip().casefold() == wanted:
+                matches.append(patient)
+        # Several patients on one email: the oldest-looking (lowest numeric) id, deterministically.
+        return min(matches, key=_id_sort_key) if matches else None
+
+    # ----------------------------------------------------------------------------------------
+    # Plumbing
+
+    def _headers(self, *, public: bool) -> dict[str, str]:
+        headers = {"Healthie-GraphQL-API-Version": self.api_version}
+        if not public:
+            headers["Authorization"] = f"Basic {self._api_key}"
+            headers["AuthorizationSource"] = "API"
+        if self.authorization_shard:
+            headers["AuthorizationShard"] = self.authorization_shard
+        return headers
+
+    def _execute(self, operation: str, variables: dict[str, Any], *, public: bool = False) -> Any:
+        """Send one operation; return `data.<operation>` (None when Healthie answers null)."""
+        document, is_write = self._operations[operation]
+        if public and operation not in PUBLIC_OPERATIONS:
+            raise ValueError(f"{operation} is not a public Healthie operation")
+        body = {
+            "operationName": operation,
+            "query": document,
+            "variables": {k: v for k, v in variables.items() if v is not None},
+        }
+        headers = self._headers(public=public)
+
+        def attempt() -> Any:
+            response = transport.send(
+                VENDOR,
+                operation,
+                lambda: self._http.post(self.url, json=body, headers=headers),
+                is_write=is_write,
+            )
+            return self._interpret(operation, response, is_write=is_write)
+
+        started = clock.monotonic()
+        try:
+            result = transport.with_retries(
+                attempt, policy=self.retry_policy, vendor=VENDOR, operation=operation
+            )
+        except VendorError as exc:
+            # A refusal (slot taken, bad input) is business as usual; the rest needs a look.
+            level = (
+                logging.INFO if isinstance(exc, RejectedError) and not exc.code else logging.WARNING
+            )
+            logger.log(
+                level,
+                "healthie %s failed: %s%s after %.0f ms",
+                operation,
+                type(exc).__name__,
+                f" ({exc.code})" if getattr(exc, "code", None) else "",
+                (clock.monotonic() - started) * 1000,
+            )
+            raise
+        logger.info("healthie %s ok in %.0f ms", operation, (clock.monotonic() - started) * 1000)
+        return result
+
+    def _interpret(self, operation: str, response: httpx.Response, *, is_write: bool) -> Any:
+        try:
+            body = response.json()
+        except ValueError:
+            raise ContractError(
+                VENDOR, operation, f"non-JSON body (HTTP {response.status_code})"
+            ) from None
+        if not isinstance(body, dict):
+            raise ContractError(VENDOR, operation, "response body is not a JSON object")
+        _note_warnings(operation, body.get("extensions"))
+        errors = body.get("errors")
+        if errors:
+            _raise_for_errors(operation, errors, response)
+        if response.status_code in (401, 403):
+            raise RejectedError(
+                VENDOR,
+                operation,
+                f"HTTP {response.status_code}",
+                code=f"HTTP_{response.status_code}",
+            )
+        if response.status_code != 200:
+            raise ContractError(VENDOR, operation, f"unexpected HTTP {response.status_code}")
+        data = body.get("data")
+        if not isinstance(data, dict) or operation not in data:
+            raise ContractError(VENDOR, operation, f"response has no data.{operation}")
+        result = data[operation]
+        if is_write:
+            _raise_for_messages(operation, result)
+        return result
+
+    def _pages(
+        self, operation: str, variables: dict[str, Any], *, public: bool = False
+    ) -> Iterator[dict]:
+        """Nodes of every page of a connection, following page_info.end_cursor."""
+        after = None
+        seen: set[str] = set()
+        for _ in range(MAX_PAGES):
+            connection = self._execute(
+                operation, {**variables, "first": PAGE_SIZE, "after": after}, public=public
+            )
+            if connection is None:
+                return
+            with self._reading(operation):
+                nodes = connection["nodes"]
+                page = _page_info(connection["page_info"])
+                if not isinstance(nodes, list):
+                    raise TypeError("nodes is not a list")
+            yield from (node for node in nodes if node is not None)
+            if not page.has_next_page:
+                return
+            if not page.end_cursor or page.end_cursor in seen:
+                raise ContractError(VENDOR, operation, "pagination cursor did not advance")
+            seen.add(page.end_cursor)
+            after = page.end_cursor
+        raise ContractError(VENDOR, operation, f"more than {MAX_PAGES} pages")
+
+    def _payload_appointment(self, operation: str, payload: Any) -> Appointment:
+        with self._reading(operation):
+            node = payload["appointment"]
+            if node is None:
+                raise ValueError("payload has no appointment and no messages")
+            return _appointment(node)
+
+    def _payload_availability(self, operation: str, payload: Any) -> Availability:
+        with self._reading(operation):
+            node = payload["availability"]
+            if node is None:
+                raise ValueError("payload has no availability and no messages")
+            return _availability(node)
+
+    @staticmethod
+    @contextmanager
+    def _reading(operation: str):
+        """Any surprise while reading Healthie's answer is a ContractError."""
+        try:
+            yield
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ContractError(
+                VENDOR, operation, f"unreadable answer: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    def _read(self, operation: str, parse: Callable[[Any], Any], node: Any) -> Any:
+        with self._reading(operation):
+            return parse(node)
+
+
+# --------------------------------------------------------------------------------------------
+# Errors and warnings
+
+
+def _raise_for_errors(operation: str, errors: Any, response: httpx.Response) -> None:
+    if not isinstance(errors, list) or not all(isinstance(e, dict) for e in errors):
+        raise ContractError(VENDOR, operation, "errors is not a list of objects")
+    codes = []
+    for error in errors:
+        extensions = error.get("extensions")
+        codes.append(extensions.get("code") if isinstance(extensions, dict) else None)
+    messages = [str(e.get("message") or "") for e in errors]
+    detail = "; ".join(m for m in messages if m)[:500] or "GraphQL error"
+    if THROTTLED in codes:
+        retry_after = transport.parse_retry_after(response.headers.get("Retry-After"))
+        raise TransientError(VENDOR, operation, THROTTLED, retry_after=retry_after)
+    for code in codes:
+        if code in VERSION_CODES:
+            raise RejectedError(VENDOR, operation, detail, code=code)
+    for error, code in zip(errors, codes, strict=True):
+        # Parse/validation errors point at our document and carry no execution path.
+        if code in DOCUMENT_CODES or (
+            code is None and "locations" in error and "path" not in error
+        ):
+            raise ContractError(VENDOR, operation, f"Healthie refused the document: {detail}")
+    first_code = next((c for c in codes if c), None)
+    raise RejectedError(
+        VENDOR,
+        operation,
+        detail,
+        messages=[FieldMessage(field=None, message=m) for m in messages if m],
+        code=str(first_code) if first_code else None,
+    )
+
+
+def _raise_for_messages(operation: str, payload: Any) -> None:
+    if not isinstance(payload, dict):
+        raise ContractError(VENDOR, operation, "mutation payload is not an object")
+    messages = payload.get("messages")
+    if not messages:
+        return
+    if not isinstance(messages, list):
+        raise ContractError(VENDOR, operation, "messages is not a list")
+    field_messages = []
+    for item in messages:
+        if not isinstance(item, dict) or not isinstance(item.get("message"), str):
+            raise ContractError(VENDOR, operation, "unreadable messages entry")
+        field = item.get("field")
+        field_messages.append(
+            FieldMessage(field=str(field) if field else None, message=item["message"])
+        )
+    detail = "; ".join(m.message for m in field_messages)[:500]
+    raise RejectedError(VENDOR, operation, detail, messages=field_messages)
+
+
+def _note_warnings(operation: str, extensions: Any) -> None:
+    """Log each extensions.warnings code once per process and hand it to staff notices."""
+    if not isinstance(extensions, dict) or not isinstance(extensions.get("warnings"), list):
+        return
+    for warning in extensions["warnings"]:
+        if not isinstance(warning, dict):
+            continue
+        code = str(warning.get("code") or "UNKNOWN_WARNING")
+        with _warned_lock:
+            if code in _warned:
+                continue
+            _warned.add(code)
+        logger.warning("healthie warning %s (first seen on %s)", code, operation)
+        try:
+            from integrations.notices import record_vendor_warning
+
+            record_vendor_warning(
+                vendor=VENDOR, code=code, message=str(warning.get("message") or "")
+            )
+        except Exception:
+            # A warning must never break the call that carried it; try again on the next one.
+            logger.exception("could not record healthie warning %s", code)
+            with _warned_lock:
+                _warned.discard(code)
+
+
+# --------------------------------------------------------------------------------------------
+# Variables
+
+
+def _providers(
+    provider_id: str | None, provider_ids: list[str] | None, org_level: bool | None
+) -> dict[str, Any]:
+    """Healthie needs provider_id even across providers (any one of them) plus org_level."""
+    if not provider_id and not provider_ids:
+        raise ValueError("provider_id or provider_ids is required")
+    if provider_ids:
+        return {
+            "provider_id": provider_id or provider_ids[0],
+            "provider_ids": list(provider_ids),
+            "org_level": True if org_level is None else org_level,
+        }
+    return {"provider_id": provider_id, "org_level": org_level}
+
+
+def _date_or_datetime(value: date | datetime | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    return value.isoformat()
+
+
+def _availability_input(
+    *,
+    provider_id: str,
+    range_start: date,
+    start_time: time,
+    end_time: time,
+    timezone: str,
+    is_repeating: bool,
+    day_of_week: int | None,
+    range_end: date | None,
+    end_on: date | None,
+    appointment_type_id: str | None,
+    contact_type_id: str | None,
+) -> dict[str, Any]:
+    if end_time <= start_time:
+        raise ValueError("end_time must be after start_time")
+    if day_of_week is None and is_repeating:
+        day_of_week = (range_start.weekday() + 1) % 7  # Python Monday=0 -> Healthie Sunday=0
+    if day_of_week is not None and not 0 <= day_of_week <= 6:
+        raise ValueError("day_of_week is 0 (Sunday) to 6 (Saturday)")
+    return {
+        "user_id": provider_id,
+        "is_repeating": is_repeating,
+        "day_of_week": day_of_week,
+        "range_start": format_long_date(range_start),
+        "range_end": format_long_date(range_end) if range_end else None,
+        "end_on": format_long_date(end_on) if end_on else None,
+        "time": format_clock(start_time),
+        "end_time": format_clock(end_time),
+        "timezone": timezone,
+        "appointment_type_id": appointment_type_id,
+        "contact_type_id": contact_type_id,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Readers: raise KeyError/TypeError/ValueError on a shape we cannot read (-> ContractError)
+
+
+def _id(value: Any) -> str:
+    if value is None or isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError(f"not an id: {type(value).__name__}")
+    text = str(value).strip()
+    if not text:
+        raise ValueError("empty id")
+    return text
+
+
+def _optional_id(value: Any) -> str | None:
+    return None if value is None or value == "" else _id(value)
+
+
+def _optional_str(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _optional_int(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise TypeError("expected an integer, got a boolean")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        return int(value)
+    raise ValueError(f"expected an integer, got {value!r}")
+
+
+def _bool(value: Any, default: bool = False) -> bool:
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise TypeError(f"expected a boolean, got {type(value).__name__}")
+    return value
+
+
+def _id_sort_key(patient: Patient) -> tuple[int, int | str]:
+    return (0, int(patient.id)) if patient.id.isdigit() else (1, patient.id)
+
+
+def _page_info(node: Any) -> PageInfo:
+    return PageInfo(
+        end_cursor=_optional_str(node.get("end_cursor")),
+        has_next_page=_bool(node["has_next_page"]),
+    )
+
+
+def _appointment_type(node: Any) -> AppointmentType:
+    contact_types = node.get("available_contact_types") or []
+    if not isinstance(contact_types, list):
+        raise TypeError("available_contact_types is not a list")
+    return AppointmentType(
+        id=_id(node["id"]),
+        name=_optional_str(node.get("name")) or "",
+        length_minutes=_optional_int(node.get("length")),
+        contact_types=tuple(str(c) for c in contact_types if c),
+        clients_can_book=_bool(node.get("clients_can_book")),
+        is_group=_bool(node.get("is_group")),
+    )
+
+
+def _provider(node: Any) -> Provider:
+    return Provider(
+        id=_id(node["id"]),
+        first_name=_optional_str(node.get("first_name")) or "",
+        last_name=_optional_str(node.get("last_name")) or "",
+        timezone=_optional_str(node.get("timezone")),
+    )
+
+
+def _slot(node: Any) -> Slot:
+    return Slot(
+        start=parse_datetime(node["date"]),
+        provider_id=_id(node["user_id"]),
+        is_fully_booked=_bool(node.get("is_fully_booked")),
+    )
+
+
+def _appointment(node: Any) -> Appointment:
+    start = parse_datetime(node["date"])
+    length = _optional_int(node.get("length"))
+    end_text = _optional_str(node.get("end"))
+    if end_text:
+        end = parse_datetime(end_text)
+    else:
+        end = start + timedelta(minutes=length) if length else None
+    provider = node.get("provider")
+    user = node.get("user")
+    appointment_type = node.get("appointment_type")
+    provider_name = None
+    if provider:
+        names = (_optional_str(provider.get(k)) or "" for k in ("first_name", "last_name"))
+        provider_name = " ".join(n for n in names if n) or None
+    deleted_at = _optional_str(node.get("deleted_at"))
+    return Appointment(
+        id=_id(node["id"]),
+        start=start,
+        end=end,
+        length_minutes=length,
+        provider_id=_id(provider["id"]) if provider else None,
+        provider_name=provider_name,
+        patient_id=_id(user["id"]) if user else None,
+        appointment_type_id=_id(appointment_type["id"]) if appointment_type else None,
+        appointment_type_name=(
+            _optional_str(appointment_type.get("name")) if appointment_type else None
+        ),
+        contact_type=_optional_str(node.get("contact_type")),
+        pm_status=_optional_str(node.get("pm_status")) or None,
+        external_videochat_url=_optional_str(node.get("external_videochat_url")) or None,
+        deleted_at=parse_datetime(deleted_at) if deleted_at else None,
+        patient_reschedule_count=_optional_int(node.get("patient_reschedule_count")),
+    )
+
+
+def _setting(node: Any) -> AppointmentSetting:
+    return AppointmentSetting(
+        id=_id(node["id"]),
+        allow_clients_to_reschedule_appt=_bool(node.get("allow_clients_to_reschedule_appt")),
+        allow_clients_to_cancel_appt=_bool(node.get("allow_clients_to_cancel_appt")),
+        minimum_advance_reschedule_time=_optional_int(node.get("minimum_advance_reschedule_time")),
+        minimum_advance_cancel_time=_optional_int(node.get("minimum_advance_cancel_time")),
+        minimum_advance_schedule_time=_optional_int(node.get("minimum_advance_schedule_time")),
+        patient_reschedule_count_cap=_optional_int(node.get("patient_reschedule_count_cap")),
+        cant_reschedule_message=_optional_str(node.get("cant_reschedule_message")) or None,
+        cant_cancel_message=_optional_str(node.get("cant_cancel_message")) or None,
+        buffer=_optional_str(node.get("buffer")) or None,
+        base_calendar_interval=_optional_str(node.get("base_calendar_interval")),
+        booking_interval_restriction=_optional_int(node.get("booking_interval_restriction")),
+    )
+
+
+def _availability(node: Any) -> Availability:
+    range_start = _optional_str(node.get("range_start"))
+    range_end = _optional_str(node.get("range_end"))
+    end_on = _optional_str(node.get("end_on"))
+    return Availability(
+        id=_id(node["id"]),
+        provider_id=_optional_id(node.get("user_id")),
+        is_repeating=_bool(node.get("is_repeating")),
+        repeating_availability_id=_optional_id(node.get("repeating_availability_id")),
+        day_of_week=_optional_int(node.get("day_of_week")),
+        range_start=parse_datetime(range_start) if range_start else None,
+        range_end=parse_datetime(range_end) if range_end else None,
+        end_on=parse_date(end_on) if end_on else None,
+        duration_string=_optional_str(node.get("duration_string")),
+        timezone=_optional_str(node.get("timezone")),
+        appointment_type_id=_optional_id(node.get("appointment_type_id")),
+        contact_type_id=_optional_id(node.get("contact_type_id")),
+    )
+
+
+def _patient(node: Any) -> Patient:
+    return Patient(
+        id=_id(node["id"]),
+        email=_optional_str(node.get("email")),
+        first_name=_optional_str(node.get("first_name")),
+        last_name=_optional_str(node.get("last_name")),
+    )
