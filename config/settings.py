@@ -138,6 +138,8 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # httpx logs every URL at INFO; URLs can carry vendor ids and tokens.
+    "loggers": {name: {"level": "WARNING"} for name in ("httpx", "httpcore")},
 }
 
 # --- Vendors -----------------------------------------------------------------------------------

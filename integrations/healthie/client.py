@@ -543,7 +543,7 @@ class HealthieClient:
 
     def _headers(self, *, public: bool) -> dict[str, str]:
         headers = {"Healthie-GraphQL-API-Version": self.api_version}
-        if not public:
+        if not public and self._api_key:  # without a key every call goes out as public
             headers["Authorization"] = f"Basic {self._api_key}"
             headers["AuthorizationSource"] = "API"
         if self.authorization_shard:

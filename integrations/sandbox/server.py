@@ -118,8 +118,9 @@ def load_vendors(clock: Clock, dotted_paths: Iterable[str] = VENDOR_SANDBOXES):
 class DropConnection(Exception):
     """Raised to end a request without an HTTP answer (timeout and reset faults)."""
 
-    def __init__(self, abort: bool):
+    def __init__(self, abort: bool, hold_seconds: float = 0.0):
         self.abort = abort
+        self.hold_seconds = hold_seconds
 
 
 class SandboxHandler(BaseHTTPRequestHandler):
@@ -169,32 +170,33 @@ class SandboxHandler(BaseHTTPRequestHandler):
         except Exception:  # an unreadable request still gets logged and answered by the vendor
             operation = "unknown"
         fault = self.state.pick_fault(vendor.name, operation)
-        status, fault_name = None, fault.kind if fault else None
-        try:
-            if fault and fault.latency_ms:
-                time.sleep(fault.latency_ms / 1000)
-            if fault and fault.when == "before" and fault.kind != "latency":
-                response = self.faulty_response(fault)
-            else:
-                response = vendor.handle(request)
-                if fault and fault.when == "after" and fault.kind != "latency":
-                    response = self.faulty_response(fault)
-            status = response.status
-            return response
-        finally:
-            self.state.log_call(
-                at=self.state.clock.now().isoformat(),
-                vendor=vendor.name,
-                operation=operation,
-                method=request.method,
-                path=request.path,
-                status=status,
-                fault=fault_name,
-                duration_ms=round((time.monotonic() - started) * 1000, 2),
-            )
+        if fault and fault.latency_ms:
+            time.sleep(fault.latency_ms / 1000)
+        outcome: Response | DropConnection
+        if fault and fault.when == "before" and fault.kind != "latency":
+            outcome = self.faulty_outcome(fault)
+        else:
+            outcome = vendor.handle(request)
+            if fault and fault.when == "after" and fault.kind != "latency":
+                outcome = self.faulty_outcome(fault)
+        # Logged before a dropped answer is held back, so a test sees the call at once.
+        self.state.log_call(
+            at=self.state.clock.now().isoformat(),
+            vendor=vendor.name,
+            operation=operation,
+            method=request.method,
+            path=request.path,
+            status=outcome.status if isinstance(outcome, Response) else None,
+            fault=fault.kind if fault else None,
+            duration_ms=round((time.monotonic() - started) * 1000, 2),
+        )
+        if isinstance(outcome, DropConnection):
+            time.sleep(outcome.hold_seconds)
+            raise outcome
+        return outcome
 
     @staticmethod
-    def faulty_response(fault: Fault) -> Response:
+    def faulty_outcome(fault: Fault) -> Response | DropConnection:
         if fault.kind == "http_500":
             return Response.text("Internal Server Error", status=500)
         if fault.kind == "http_429":
@@ -206,10 +208,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return Response(
                 status=200, body=b'{"data": {"trunc', headers={"Content-Type": "application/json"}
             )
-        if fault.kind == "timeout":
-            time.sleep(fault.timeout_seconds)
-            raise DropConnection(abort=False)
-        raise DropConnection(abort=True)  # reset
+        if fault.kind == "timeout":  # hold the connection silent, then close it
+            return DropConnection(abort=False, hold_seconds=fault.timeout_seconds)
+        return DropConnection(abort=True)  # reset
 
     def drop(self, *, abort: bool) -> None:
         if abort:  # SO_LINGER 0 makes close() send a TCP RST: "connection reset by peer"
