@@ -157,3 +157,39 @@ HEALTHIE_API_VERSION = os.environ.get("HEALTHIE_API_VERSION", "2026-07-01")
 HEALTHIE_AUTHORIZATION_SHARD = os.environ.get("HEALTHIE_AUTHORIZATION_SHARD", "")
 HEALTHIE_TIMEOUT_SECONDS = float(os.environ.get("HEALTHIE_TIMEOUT_SECONDS", "10"))
 HEALTHIE_MAX_RETRIES = int(os.environ.get("HEALTHIE_MAX_RETRIES", "3"))
+
+# BetterPT video rooms: OAuth client credentials, token cached until it expires.
+SANDBOX_BETTERPT_CLIENT_ID = os.environ.get("SANDBOX_BETTERPT_CLIENT_ID", "sandbox-betterpt-client")
+SANDBOX_BETTERPT_CLIENT_SECRET = os.environ.get(
+    "SANDBOX_BETTERPT_CLIENT_SECRET", "sandbox-betterpt-secret"
+)
+BETTERPT_API_URL = os.environ.get("BETTERPT_API_URL", f"{SANDBOX_URL}/betterpt/graphql")
+BETTERPT_TOKEN_URL = os.environ.get("BETTERPT_TOKEN_URL", f"{SANDBOX_URL}/betterpt/oauth/token")
+BETTERPT_AUDIENCE = os.environ.get("BETTERPT_AUDIENCE", "https://api.betterpt.com")
+BETTERPT_CLIENT_ID = os.environ.get("BETTERPT_CLIENT_ID", SANDBOX_BETTERPT_CLIENT_ID)
+BETTERPT_CLIENT_SECRET = os.environ.get("BETTERPT_CLIENT_SECRET", SANDBOX_BETTERPT_CLIENT_SECRET)
+
+# Semble questionnaires: `x-token` header; links are <host>/<questionnaire token>/<integration token>.
+SANDBOX_SEMBLE_API_TOKEN = os.environ.get("SANDBOX_SEMBLE_API_TOKEN", "sandbox-semble-token")
+SEMBLE_API_URL = os.environ.get("SEMBLE_API_URL", f"{SANDBOX_URL}/semble/graphql")
+SEMBLE_API_TOKEN = os.environ.get("SEMBLE_API_TOKEN", SANDBOX_SEMBLE_API_TOKEN)
+SEMBLE_QUESTIONNAIRE_HOST = os.environ.get(
+    "SEMBLE_QUESTIONNAIRE_HOST", f"{SANDBOX_URL}/semble/questionnaire"
+).rstrip("/")
+
+# Qualiphy exam invites: `api_key` in the JSON body; its webhook carries our secret in the URL.
+SANDBOX_QUALIPHY_API_KEY = os.environ.get("SANDBOX_QUALIPHY_API_KEY", "sandbox-qualiphy-key")
+QUALIPHY_API_URL = os.environ.get("QUALIPHY_API_URL", f"{SANDBOX_URL}/qualiphy/api")
+QUALIPHY_API_KEY = os.environ.get("QUALIPHY_API_KEY", SANDBOX_QUALIPHY_API_KEY)
+QUALIPHY_WEBHOOK_SECRET = os.environ.get("QUALIPHY_WEBHOOK_SECRET", "")
+
+# HCW@Home teleconsultations: a scheduler account; 15-minute JWTs renewed before they lapse.
+SANDBOX_HCW_SCHEDULER_EMAIL = os.environ.get("SANDBOX_HCW_SCHEDULER_EMAIL", "scheduler@hcw.example")
+SANDBOX_HCW_SCHEDULER_PASSWORD = os.environ.get(
+    "SANDBOX_HCW_SCHEDULER_PASSWORD", "sandbox-hcw-pass"
+)
+HCW_API_URL = os.environ.get("HCW_API_URL", f"{SANDBOX_URL}/hcw")
+HCW_SCHEDULER_EMAIL = os.environ.get("HCW_SCHEDULER_EMAIL", SANDBOX_HCW_SCHEDULER_EMAIL)
+HCW_SCHEDULER_PASSWORD = os.environ.get("HCW_SCHEDULER_PASSWORD", SANDBOX_HCW_SCHEDULER_PASSWORD)
+
+VENDOR_TIMEOUT_SECONDS = float(os.environ.get("VENDOR_TIMEOUT_SECONDS", "10"))

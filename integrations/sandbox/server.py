@@ -284,11 +284,17 @@ def control(state: SandboxState, request: Request) -> Response:
     return Response.json({"error": "Not Found"}, status=404)
 
 
+class SandboxHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # The default listen backlog of 5 drops connections when tests and benchmarks fire
+    # dozens of requests at once; a dropped SYN looks like a vendor timeout.
+    request_queue_size = 256
+
+
 def make_server(host: str, port: int, vendors: list[str] | None = None) -> ThreadingHTTPServer:
     state = SandboxState()
     state.vendors = load_vendors(state.clock, vendors or VENDOR_SANDBOXES)
     handler = type("BoundSandboxHandler", (SandboxHandler,), {"state": state})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
+    server = SandboxHTTPServer((host, port), handler)
     server.sandbox_state = state
     return server
