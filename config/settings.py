@@ -169,7 +169,7 @@ BETTERPT_AUDIENCE = os.environ.get("BETTERPT_AUDIENCE", "https://api.betterpt.co
 BETTERPT_CLIENT_ID = os.environ.get("BETTERPT_CLIENT_ID", SANDBOX_BETTERPT_CLIENT_ID)
 BETTERPT_CLIENT_SECRET = os.environ.get("BETTERPT_CLIENT_SECRET", SANDBOX_BETTERPT_CLIENT_SECRET)
 
-# Semble questionnaires: `x-token` header; links are <host>/<questionnaire token>/<integration token>.
+# Semble questionnaires: `x-token` header; link = <host>/<questionnaire token>/<integration token>.
 SANDBOX_SEMBLE_API_TOKEN = os.environ.get("SANDBOX_SEMBLE_API_TOKEN", "sandbox-semble-token")
 SEMBLE_API_URL = os.environ.get("SEMBLE_API_URL", f"{SANDBOX_URL}/semble/graphql")
 SEMBLE_API_TOKEN = os.environ.get("SEMBLE_API_TOKEN", SANDBOX_SEMBLE_API_TOKEN)
