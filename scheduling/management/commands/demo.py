@@ -1,12 +1,22 @@
 """`manage.py demo`: the sandbox server and the web app, in the foreground, until interrupted."""
 
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 
 from django.core.management.base import BaseCommand
+
+
+def wait_for_port(port: int, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.2)
 
 
 class Command(BaseCommand):
@@ -24,6 +34,7 @@ class Command(BaseCommand):
             subprocess.Popen([*manage, "sandbox", "--port", str(sandbox_port)], env=env),
             subprocess.Popen([*manage, "runserver", "--noreload", f"127.0.0.1:{port}"], env=env),
         ]
+        wait_for_port(port)
         self.stdout.write(
             self.style.SUCCESS(f"\nDemo running: http://127.0.0.1:{port}/  (sandbox {sandbox_url})")
             + "\nPress Ctrl-C to stop.\n"
@@ -34,12 +45,12 @@ class Command(BaseCommand):
             nonlocal stop
             stop = True
 
+        # Explicit handlers: a shell that starts us in the background ignores SIGINT otherwise.
+        signal.signal(signal.SIGINT, request_stop)
         signal.signal(signal.SIGTERM, request_stop)
         try:
             while not stop and all(p.poll() is None for p in processes):
                 time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
         finally:
             for process in processes:
                 if process.poll() is None:
