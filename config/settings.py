@@ -142,6 +142,25 @@ LOGGING = {
     "loggers": {name: {"level": "WARNING"} for name in ("httpx", "httpcore")},
 }
 
+# --- Booking flow ---------------------------------------------------------------------------------
+BOOKING_HOLD_MINUTES = int(os.environ.get("BOOKING_HOLD_MINUTES", "5"))
+BOOKING_AVAILABILITY_CACHE_SECONDS = int(os.environ.get("BOOKING_AVAILABILITY_CACHE_SECONDS", "60"))
+BOOKING_FORM_TOKEN_MAX_AGE = int(os.environ.get("BOOKING_FORM_TOKEN_MAX_AGE", "1800"))
+# Clinic sites (scheme://host[:port]) allowed to frame /book/ and post to it.
+BOOKING_EMBED_ORIGINS = env_list("BOOKING_EMBED_ORIGINS")
+BOOKING_DEFAULT_TIMEZONE = os.environ.get("BOOKING_DEFAULT_TIMEZONE", "America/New_York")
+BOOKING_UID_DOMAIN = os.environ.get("BOOKING_UID_DOMAIN", "")  # empty: the request's host
+BOOKING_SETTLE_RETRY_SECONDS = int(os.environ.get("BOOKING_SETTLE_RETRY_SECONDS", "30"))
+BOOKING_SEARCH_MONTHS = int(os.environ.get("BOOKING_SEARCH_MONTHS", "3"))
+
+CELERY_BEAT_SCHEDULE = {
+    # Bookings whose Healthie outcome is unknown, or left pending when the broker was down.
+    "settle-unknown-bookings": {
+        "task": "scheduling.tasks.settle_unknown_bookings",
+        "schedule": 120.0,
+    },
+}
+
 # --- Vendors -----------------------------------------------------------------------------------
 # Each vendor is an URL and a key. The defaults point at the sandbox server (`manage.py sandbox`);
 # production points them at the real vendors.

@@ -126,6 +126,9 @@ class DropConnection(Exception):
 class SandboxHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "VendorSandbox/1"
+    # Headers and body go out in separate writes; with Nagle on, a keep-alive client waits
+    # ~40 ms for the delayed ACK on every call.
+    disable_nagle_algorithm = True
     state: SandboxState  # set on the subclass made by make_server
 
     def do_GET(self):

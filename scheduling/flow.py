@@ -1,0 +1,122 @@
+"""The booking flow's state, read from query parameters: every step is a plain GET URL.
+
+Parameters: type, contact, provider (an id or "any"), month (YYYY-MM), day (YYYY-MM-DD), tz (IANA)
+and the prefill fields first_name, last_name, email, phone. Unknown or invalid values are dropped,
+so a shared or hand-edited link lands on the first step that still needs an answer.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from integrations.healthie.types import AppointmentType
+from scheduling import conf, timefmt
+from scheduling.models import BookingPage
+
+ANY_PROVIDER = "any"
+PREFILL_FIELDS = ("first_name", "last_name", "email", "phone")
+NOTICES = {
+    "taken": "Sorry, that time was just taken by someone else. Please choose another time.",
+    "expired": "Your hold on that time ran out. Please choose a time again.",
+    "unavailable": (
+        "We couldn't reach the clinic's scheduling system just now. Please try again in a moment."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class FlowState:
+    page: BookingPage
+    type_id: str = ""
+    contact: str = ""
+    provider: str = ""  # a provider id, ANY_PROVIDER, or "" (not chosen yet)
+    month: date | None = None
+    day: date | None = None
+    tz: str = ""
+    tz_detected: bool = False  # the tz came from the request (browser or patient), not a default
+    prefill: dict[str, str] = field(default_factory=dict)
+    notice: str = ""
+    hold: str = ""  # the patient's current hold token, kept while they browse times
+
+    # -- reading -------------------------------------------------------------------------------
+
+    @classmethod
+    def from_query(cls, page: BookingPage, query, types: list[AppointmentType]) -> "FlowState":
+        type_id = query.get("type", "")
+        chosen = next((t for t in types if t.id == type_id), None)
+        contact = query.get("contact", "")
+        if chosen is None:
+            type_id, contact = "", ""
+        elif contact not in chosen.contact_types:
+            contact = chosen.contact_types[0] if len(chosen.contact_types) == 1 else ""
+        provider = query.get("provider", "")
+        if not page.org_level:
+            provider = page.provider_id
+        elif provider not in (*page.provider_set, ANY_PROVIDER) or (
+            provider == ANY_PROVIDER and not page.offer_first_available
+        ):
+            provider = ""
+        if page.org_level and not provider and not page.offers_provider_choice:
+            provider = page.provider_set[0]
+        tz = query.get("tz", "")
+        tz_detected = timefmt.is_valid_timezone(tz)
+        notice = query.get("notice", "")
+        return cls(
+            page=page,
+            type_id=type_id,
+            contact=contact,
+            provider=provider,
+            month=timefmt.parse_month(query.get("month")),
+            day=timefmt.parse_day(query.get("day")),
+            tz=tz if tz_detected else "",
+            tz_detected=tz_detected,
+            prefill={k: query.get(k, "")[:254] for k in PREFILL_FIELDS if query.get(k)},
+            notice=notice if notice in NOTICES else "",
+            hold=query.get("hold", "")[:64],
+        )
+
+    def with_default_tz(self, fallback: str | None) -> "FlowState":
+        if self.tz:
+            return self
+        zone = fallback if timefmt.is_valid_timezone(fallback) else conf.default_timezone()
+        return replace(self, tz=zone)
+
+    @property
+    def provider_ids(self) -> tuple[str, ...]:
+        if self.provider and self.provider != ANY_PROVIDER:
+            return (self.provider,)
+        return self.page.provider_set
+
+    @property
+    def notice_text(self) -> str:
+        return NOTICES.get(self.notice, "")
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def params(self, **overrides) -> dict[str, str]:
+        values = {
+            "type": self.type_id,
+            "contact": self.contact,
+            "provider": self.provider if self.page.org_level else "",
+            "month": self.month.strftime("%Y-%m") if self.month else "",
+            "day": self.day.isoformat() if self.day else "",
+            "tz": self.tz if self.tz_detected else "",
+            "hold": self.hold,
+            **self.prefill,
+        }
+        for key, value in overrides.items():
+            if isinstance(value, date):
+                value = value.strftime("%Y-%m") if key == "month" else value.isoformat()
+            values[key] = value or ""
+        return {k: v for k, v in values.items() if v}
+
+    def url(self, step: str, **overrides) -> str:
+        query = urlencode(self.params(**overrides))
+        path = reverse(f"scheduling:{step}", kwargs={"slug": self.page.slug})
+        return f"{path}?{query}" if query else path
+
+    def hidden_fields(self, **overrides) -> list[tuple[str, str]]:
+        """The state as hidden inputs for GET forms (the day picker, the zone switcher)."""
+        return list(self.params(**overrides).items())

@@ -1,0 +1,358 @@
+"""Reads: booking pages, what Healthie offers (cached briefly), holds and bookings.
+
+Availability from Healthie is cached per page, appointment type, contact type, provider set, month
+or day and timezone, for `conf.availability_cache_seconds()`. Concurrent identical misses make one
+upstream call (single flight, `cached_call`). Each provider has a version number in the cache that
+is part of every key it appears in; `services.availability_invalidate` bumps it when one of our
+bookings lands, so every cached answer for that provider is dropped at once.
+
+Live holds are never cached: they are applied on each read, so a held slot disappears for others
+at once and reappears as soon as its hold expires.
+"""
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Q
+from django.utils import timezone
+
+from integrations.errors import TransientError
+from integrations.healthie.types import AppointmentType, Provider
+from scheduling import conf
+from scheduling.models import Booking, BookingPage, SlotHold
+from scheduling.upstream import healthie
+
+logger = logging.getLogger(__name__)
+
+_MISSING = object()
+CATALOGUE_SECONDS = 300  # appointment types and provider names change rarely
+CATALOGUE_STALE_SECONDS = 24 * 3600  # ...so an outage shows yesterday's names, not an error
+LOCK_SECONDS = 30  # a fetch that takes longer than this lets a second caller in
+FAILURE_SECONDS = 3  # after an upstream failure, waiters fail fast instead of queueing calls
+POLL_SECONDS = 0.025
+
+
+class UpstreamUnavailable(Exception):
+    """Healthie could not answer a read; the page says so and offers to try again."""
+
+
+# ------------------------------------------------------------------------------------------------
+# Cache plumbing
+
+
+def cache_key(kind: str, *parts: Any) -> str:
+    """A short, backend-safe key (contact types contain spaces; zones contain slashes)."""
+    digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
+    return f"sched:{kind}:{digest}"
+
+
+def _version_key(provider_id: str) -> str:
+    return f"sched:provider-version:{provider_id}"
+
+
+def provider_versions(provider_ids: tuple[str, ...]) -> tuple:
+    found = cache.get_many([_version_key(p) for p in provider_ids])
+    return tuple(found.get(_version_key(p), 0) for p in provider_ids)
+
+
+def cached_call(
+    key: str, produce: Callable[[], Any], *, timeout: int, stale_for: int | None = None
+) -> Any:
+    """`produce()` at most once at a time per key across processes sharing the cache.
+
+    The first caller to `cache.add` the lock fetches; the others poll the cache until the value
+    appears. `cache.add` is atomic on locmem, Redis and the file backend's single host, which is
+    all single flight needs; a lost lock (crash) expires after LOCK_SECONDS.
+
+    With `stale_for`, a copy is kept that long and served when Healthie fails (for slow-changing
+    data only: a stale time list could offer a taken slot, so availability never uses it).
+    """
+    if stale_for:
+        fresh = produce
+
+        def produce() -> Any:
+            try:
+                value = fresh()
+            except TransientError:
+                stale = cache.get(f"{key}:stale", _MISSING)
+                if stale is _MISSING:
+                    raise
+                logger.info("serving stale %s while Healthie is unavailable", key.split(":")[1])
+                return stale
+            cache.set(f"{key}:stale", value, stale_for)
+            return value
+
+    value = cache.get(key, _MISSING)
+    if value is not _MISSING:
+        return value
+    lock_key, failed_key = f"{key}:lock", f"{key}:failed"
+    deadline = time.monotonic() + LOCK_SECONDS
+    while True:
+        if cache.add(lock_key, 1, LOCK_SECONDS):
+            try:
+                value = cache.get(key, _MISSING)  # filled while we were waiting for the lock
+                if value is _MISSING:
+                    try:
+                        value = produce()
+                    except TransientError:
+                        cache.set(failed_key, 1, FAILURE_SECONDS)
+                        raise
+                    cache.set(key, value, timeout)
+                    cache.delete(failed_key)
+                return value
+            finally:
+                cache.delete(lock_key)
+        time.sleep(POLL_SECONDS)
+        value = cache.get(key, _MISSING)
+        if value is not _MISSING:
+            return value
+        if cache.get(failed_key):
+            raise TransientError("healthie", "cache", "a concurrent identical fetch just failed")
+        if time.monotonic() > deadline:
+            return produce()  # the fetcher vanished without releasing its lock
+
+
+def _upstream(produce: Callable[[], Any]) -> Any:
+    try:
+        return produce()
+    except TransientError as exc:
+        raise UpstreamUnavailable(str(exc)) from exc
+
+
+# ------------------------------------------------------------------------------------------------
+# Pages and catalogue
+
+
+def pages_list() -> list[BookingPage]:
+    return list(BookingPage.objects.filter(is_active=True).order_by("title"))
+
+
+def page_get(*, slug: str) -> BookingPage | None:
+    return BookingPage.objects.filter(slug=slug, is_active=True).first()
+
+
+def appointment_types_for_page(*, page: BookingPage) -> list[AppointmentType]:
+    """The page's bookable types, in the page's order."""
+    wanted = [str(i) for i in page.appointment_type_ids]
+
+    def fetch() -> list[AppointmentType]:
+        return healthie().appointment_types(appointment_type_ids=wanted, clients_can_book=True)
+
+    key = cache_key("types", wanted)
+    found = _upstream(
+        lambda: cached_call(
+            key, fetch, timeout=CATALOGUE_SECONDS, stale_for=CATALOGUE_STALE_SECONDS
+        )
+    )
+    by_id = {t.id: t for t in found if t.clients_can_book and not t.is_group}
+    return [by_id[i] for i in wanted if i in by_id]
+
+
+def appointment_type_for_page(*, page: BookingPage, appointment_type_id: str):
+    return next(
+        (t for t in appointment_types_for_page(page=page) if t.id == appointment_type_id), None
+    )
+
+
+def _members() -> dict[str, Provider]:
+    def fetch() -> list[Provider]:
+        return healthie().organization_members()
+
+    key = cache_key("members")
+    members = _upstream(
+        lambda: cached_call(
+            key, fetch, timeout=CATALOGUE_SECONDS, stale_for=CATALOGUE_STALE_SECONDS
+        )
+    )
+    return {p.id: p for p in members}
+
+
+def providers_for_page(*, page: BookingPage) -> list[Provider]:
+    """The page's providers in its order; an id Healthie does not list still gets a row."""
+    members = _members()
+    return [
+        members.get(pid) or Provider(id=pid, first_name="", last_name="")
+        for pid in page.provider_set
+    ]
+
+
+def provider_get(*, provider_id: str) -> Provider | None:
+    return _members().get(provider_id)
+
+
+# ------------------------------------------------------------------------------------------------
+# Availability
+
+
+@dataclass(frozen=True)
+class OpenSlot:
+    start: datetime  # aware, UTC
+    provider_ids: tuple[str, ...]  # who is free then, in the page's order
+
+
+def _availability_args(provider_ids: tuple[str, ...], org_level: bool) -> dict:
+    if len(provider_ids) == 1 and not org_level:
+        return {"provider_id": provider_ids[0]}
+    return {"provider_ids": list(provider_ids), "org_level": True}
+
+
+def open_days(
+    *,
+    page: BookingPage,
+    appointment_type_id: str,
+    contact_type: str,
+    provider_ids: tuple[str, ...],
+    month: date,
+    tz: str,
+) -> list[date]:
+    """Days of `month` (in `tz`) with open time: Healthie's daysAvailableForRange, cached."""
+    key = cache_key(
+        "days", page.pk, appointment_type_id, contact_type, provider_ids,
+        provider_versions(provider_ids), month.isoformat(), tz,
+    )  # fmt: skip
+
+    def fetch() -> list[str]:
+        days = healthie().days_available(
+            appointment_type_id=appointment_type_id,
+            contact_type=contact_type,
+            month=month,
+            timezone=tz,
+            **_availability_args(provider_ids, page.org_level),
+        )
+        return [d.isoformat() for d in days]
+
+    days = _upstream(lambda: cached_call(key, fetch, timeout=conf.availability_cache_seconds()))
+    return [d for d in (date.fromisoformat(x) for x in days) if d.replace(day=1) == month]
+
+
+def first_open_day(
+    *,
+    page: BookingPage,
+    appointment_type_id: str,
+    contact_type: str,
+    provider_ids: tuple[str, ...],
+    tz: str,
+) -> date | None:
+    """The patient-zone day of the next open slot (Healthie's nextAvailableSlot), cached."""
+    today = timezone.now().astimezone(_zone(tz)).date()
+    key = cache_key(
+        "next", page.pk, appointment_type_id, contact_type, provider_ids,
+        provider_versions(provider_ids), today.isoformat(), tz,
+    )  # fmt: skip
+
+    def fetch() -> str | None:
+        found = healthie().next_available_slot(
+            appointment_type_id=appointment_type_id,
+            contact_type=contact_type,
+            timezone=tz,
+            not_before=today,
+            not_after=today + timedelta(days=31 * conf.search_months()),
+            **_availability_args(provider_ids, page.org_level),
+        )
+        return found.isoformat() if found else None
+
+    value = _upstream(lambda: cached_call(key, fetch, timeout=conf.availability_cache_seconds()))
+    return datetime.fromisoformat(value).astimezone(_zone(tz)).date() if value else None
+
+
+def open_times(
+    *,
+    page: BookingPage,
+    appointment_type_id: str,
+    contact_type: str,
+    provider_ids: tuple[str, ...],
+    day: date,
+    tz: str,
+    keep_hold_token: str | None = None,
+) -> list[OpenSlot]:
+    """Open start times on `day` (in `tz`): Healthie's availableSlotsForRange for that one day,
+    cached, minus the slots other patients hold right now (the hold `keep_hold_token` is the
+    patient's own and stays visible)."""
+    key = cache_key(
+        "times", page.pk, appointment_type_id, contact_type, provider_ids,
+        provider_versions(provider_ids), day.isoformat(), tz,
+    )  # fmt: skip
+
+    def fetch() -> list[tuple[str, str]]:
+        slots = healthie().available_slots(
+            appointment_type_id=appointment_type_id,
+            contact_type=contact_type,
+            day=day,
+            timezone=tz,
+            **_availability_args(provider_ids, page.org_level),
+        )
+        return [(s.start.isoformat(), s.provider_id) for s in slots]
+
+    raw = _upstream(lambda: cached_call(key, fetch, timeout=conf.availability_cache_seconds()))
+    wanted = set(provider_ids)
+    pairs = [(datetime.fromisoformat(s), p) for s, p in raw if p in wanted]
+    pairs = [(s, p) for s, p in pairs if s.astimezone(_zone(tz)).date() == day]
+    held = held_slots(provider_ids=provider_ids, starts=[s for s, _ in pairs], keep=keep_hold_token)
+    order = {p: i for i, p in enumerate(provider_ids)}
+    by_start: dict[datetime, list[str]] = {}
+    for start, provider_id in pairs:
+        if (provider_id, start) not in held:
+            by_start.setdefault(start, []).append(provider_id)
+    return [
+        OpenSlot(start=start, provider_ids=tuple(sorted(set(ids), key=order.__getitem__)))
+        for start, ids in sorted(by_start.items())
+    ]
+
+
+def held_slots(
+    *, provider_ids: tuple[str, ...], starts: list[datetime], keep: str | None = None
+) -> set[tuple[str, datetime]]:
+    """(provider id, start) pairs under a live hold or already booked through us."""
+    if not starts:
+        return set()
+    now = timezone.now()
+    holds = SlotHold.objects.filter(
+        provider_id__in=provider_ids, start__in=starts, expires_at__gt=now
+    )
+    if keep:
+        holds = holds.exclude(token=keep)
+    booked = Booking.objects.filter(
+        provider_id__in=provider_ids, start__in=starts, status=Booking.Status.CONFIRMED
+    )
+    return set(holds.values_list("provider_id", "start")) | set(
+        booked.values_list("provider_id", "start")
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Holds and bookings
+
+
+def hold_get(*, token: str) -> SlotHold | None:
+    """A hold by its token, live or expired (None once it was released or taken over)."""
+    if not token:
+        return None
+    return SlotHold.objects.select_related("page").filter(token=token).first()
+
+
+def booking_get(*, reference: str) -> Booking | None:
+    return Booking.objects.select_related("page").filter(reference=reference).first()
+
+
+def bookings_to_settle(*, older_than: timedelta) -> list[int]:
+    """Unknown bookings, and pending ones whose request died mid-checkout, for the sweeper."""
+    cutoff = timezone.now() - older_than
+    return list(
+        Booking.objects.filter(
+            Q(status=Booking.Status.UNKNOWN)
+            | Q(status=Booking.Status.PENDING, updated_at__lt=cutoff)
+        ).values_list("pk", flat=True)
+    )
+
+
+def _zone(tz: str):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(tz)

@@ -1,0 +1,408 @@
+"""Writes: holds, bookings and their settlement. Each service owns its transaction.
+
+Two storage rules (design.md):
+- Nothing a patient submitted is lost: the booking row (status pending, with every detail) is
+  committed before Healthie is called, and the outcome is written after.
+- No slot is sold twice: a hold row unique per (provider, start), one idempotency key per checkout
+  (unique), the booking row locked (select_for_update) while its checkout is in flight, and
+  Healthie's own availability check in completeCheckout as the last line.
+
+Logs name bookings by reference and status only: never patient data.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from integrations.errors import (
+    ContractError,
+    OutcomeUnknownError,
+    RejectedError,
+    TransientError,
+)
+from scheduling import conf, selectors
+from scheduling.forms import VENDOR_FIELDS
+from scheduling.models import Booking, BookingPage, BookingStatusChange, SlotHold
+from scheduling.upstream import healthie
+
+logger = logging.getLogger(__name__)
+
+Status = Booking.Status
+
+
+class SlotTaken(Exception):
+    """Someone else holds or booked this slot."""
+
+
+class NotOffered(Exception):
+    """The page does not offer this type, contact type or provider (a stale or forged request)."""
+
+
+@dataclass(frozen=True)
+class ConfirmOutcome:
+    booking: Booking
+    # Healthie refused some details (status rejected, reason "details_refused"): form field ->
+    # Healthie's message, to show next to the field.
+    field_errors: dict[str, str]
+
+
+@dataclass(frozen=True)
+class PatientDetails:
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+
+
+# ------------------------------------------------------------------------------------------------
+# Availability cache
+
+
+def availability_invalidate(*, provider_ids: list[str] | tuple[str, ...]) -> None:
+    """Drop every cached day and time list that includes these providers (bump their version)."""
+    stamp = timezone.now().timestamp()
+    cache.set_many({f"sched:provider-version:{p}": stamp for p in provider_ids}, timeout=None)
+
+
+# ------------------------------------------------------------------------------------------------
+# Holds
+
+
+def hold_place(
+    *,
+    page: BookingPage,
+    provider_id: str,
+    start: datetime,
+    end: datetime,
+    appointment_type_id: str,
+    contact_type: str,
+    provider_choice: str,
+    replaces: str | None = None,
+) -> SlotHold:
+    """Hold a slot for conf.hold_minutes(); raises SlotTaken when another patient holds it.
+
+    `replaces` is the patient's previous hold token: it is released (a patient holds one slot),
+    or extended when it is this very slot.
+    """
+    with transaction.atomic():
+        if replaces:
+            previous = SlotHold.objects.select_for_update().filter(token=replaces).first()
+            if previous and previous.provider_id == provider_id and previous.start == start:
+                previous.expires_at = timezone.now() + timedelta(minutes=conf.hold_minutes())
+                previous.save(update_fields=["expires_at"])
+                return previous
+            if previous:
+                previous.delete()
+        return _hold_insert(
+            page=page,
+            provider_id=provider_id,
+            start=start,
+            end=end,
+            appointment_type_id=appointment_type_id,
+            contact_type=contact_type,
+            provider_choice=provider_choice,
+        )
+
+
+def hold_release(*, token: str) -> None:
+    SlotHold.objects.filter(token=token).delete()
+
+
+def _hold_insert(
+    *, page, provider_id, start, end, appointment_type_id, contact_type, provider_choice
+):
+    """Inside the caller's transaction: free an expired hold on this key, then insert ours.
+
+    Two patients racing for a free slot both pass the delete; the unique (provider_id, start)
+    index lets one insert and makes the other wait for it and fail with IntegrityError. A patient
+    racing to take over an expired hold blocks on the delete's row lock, then finds the row gone
+    or renewed and likewise fails on insert. Either way: exactly one live hold.
+    """
+    now = timezone.now()
+    booked = Booking.objects.filter(provider_id=provider_id, start=start, status=Status.CONFIRMED)
+    SlotHold.objects.filter(provider_id=provider_id, start=start, expires_at__lte=now).delete()
+    if booked.exists():
+        raise SlotTaken
+    try:
+        with transaction.atomic():  # a savepoint: the IntegrityError must not poison the outer tx
+            hold = SlotHold.objects.create(
+                page=page,
+                provider_id=provider_id,
+                start=start,
+                end=end,
+                appointment_type_id=appointment_type_id,
+                contact_type=contact_type,
+                provider_choice=provider_choice,
+                expires_at=now + timedelta(minutes=conf.hold_minutes()),
+            )
+            # Look again: the insert may have waited for a checkout that held this key and
+            # released it when its booking was confirmed; that booking is visible now.
+            if booked.exists():
+                raise SlotTaken
+            return hold
+    except IntegrityError:
+        raise SlotTaken from None
+
+
+def _hold_ensure(booking: Booking, token: str, provider_choice: str) -> SlotHold:
+    """The booking's slot is held by this patient: their hold (renewed), or a fresh one when it
+    expired and nobody else took the slot meanwhile. Raises SlotTaken otherwise."""
+    hold = SlotHold.objects.select_for_update().filter(token=token).first() if token else None
+    if hold and hold.provider_id == booking.provider_id and hold.start == booking.start:
+        hold.expires_at = timezone.now() + timedelta(minutes=conf.hold_minutes())
+        hold.save(update_fields=["expires_at"])
+        return hold
+    return _hold_insert(
+        page=booking.page,
+        provider_id=booking.provider_id,
+        start=booking.start,
+        end=booking.end,
+        appointment_type_id=booking.appointment_type_id,
+        contact_type=booking.contact_type,
+        provider_choice=provider_choice,
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Bookings
+
+
+def _transition(booking: Booking, to: str, reason: str = "") -> None:
+    """Inside the caller's transaction: new status, one history row."""
+    before = booking.status
+    booking.status, booking.status_reason = to, reason
+    booking.save()
+    BookingStatusChange.objects.create(
+        booking=booking, from_status=before, to_status=to, reason=reason
+    )
+    logger.info("booking %s: %s -> %s (%s)", booking.reference, before, to, reason or "-")
+
+
+def booking_confirm(
+    *,
+    page: BookingPage,
+    idempotency_key: str,
+    hold_token: str,
+    provider_choice: str,
+    provider_id: str,
+    appointment_type_id: str,
+    contact_type: str,
+    start: datetime,
+    patient_timezone: str,
+    patient: PatientDetails,
+) -> ConfirmOutcome:
+    """Book the held slot in Healthie, once per idempotency key.
+
+    The booking's status says what happened: confirmed; rejected ("slot_taken", or
+    "details_refused" with `field_errors`); failed (Healthie unavailable or refusing us, nothing
+    booked; the patient may try again with the same key) or unknown (Healthie's answer was lost
+    and could not be looked up yet; a Celery task settles it).
+    """
+    appointment_type = selectors.appointment_type_for_page(
+        page=page, appointment_type_id=appointment_type_id
+    )
+    if (
+        appointment_type is None
+        or contact_type not in appointment_type.contact_types
+        or provider_id not in page.provider_set
+    ):
+        raise NotOffered
+    provider = selectors.provider_get(provider_id=provider_id)
+    length = appointment_type.length_minutes or 30
+
+    # 1. Record the attempt (or find the one this key already made) before Healthie hears of it.
+    fields = {
+        "page": page,
+        "provider_id": provider_id,
+        "provider_name": provider.name if provider else "",
+        "provider_timezone": (provider.timezone if provider else "") or "",
+        "appointment_type_id": appointment_type.id,
+        "appointment_type_name": appointment_type.name,
+        "length_minutes": length,
+        "contact_type": contact_type,
+        "start": start,
+        "end": start + timedelta(minutes=length),
+        "patient_timezone": patient_timezone,
+        "hold_token": hold_token,
+        **patient.__dict__,
+    }
+    try:
+        with transaction.atomic():
+            booking = Booking.objects.create(idempotency_key=idempotency_key, **fields)
+            BookingStatusChange.objects.create(
+                booking=booking, to_status=Status.PENDING, reason="submitted"
+            )
+        created = True
+    except IntegrityError:
+        booking = Booking.objects.get(idempotency_key=idempotency_key)
+        created = False
+    attempts_seen = booking.checkout_attempts
+    if booking.start != start or booking.provider_id != provider_id:
+        raise NotOffered  # a key is minted per details form, i.e. per slot
+
+    # 2. Send, under the row lock: a double click waits here and then returns the first result.
+    lost_answer, field_errors = False, {}
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        if booking.status == Status.CONFIRMED:
+            return ConfirmOutcome(booking, {})
+        if booking.checkout_attempts > attempts_seen:
+            # Another submit with this key ran while we waited: its outcome stands.
+            return ConfirmOutcome(booking, {})
+        if booking.status == Status.UNKNOWN or (booking.status == Status.PENDING and not created):
+            # An earlier request may have reached Healthie: look before sending again.
+            try:
+                found = _lookup(booking)
+            except TransientError:
+                return ConfirmOutcome(booking, {})
+            if found is not None:
+                _confirm(booking, found, reason="found_on_retry")
+                return ConfirmOutcome(booking, {})
+        if not created:  # a retry after a failure or refusal: the latest details win
+            for name, value in fields.items():
+                setattr(booking, name, value)
+        try:
+            _hold_ensure(booking, hold_token, provider_choice)
+        except SlotTaken:
+            _transition(booking, Status.REJECTED, "slot_taken")
+            return ConfirmOutcome(booking, {})
+        booking.checkout_attempts += 1
+        if booking.status != Status.PENDING:
+            _transition(booking, Status.PENDING, "retry")
+        else:
+            booking.save()
+        try:
+            appointment = healthie().complete_checkout(
+                appointment_type_id=booking.appointment_type_id,
+                contact_type=booking.contact_type,
+                start=booking.start,
+                timezone=booking.patient_timezone,
+                provider_id=booking.provider_id,
+                first_name=booking.first_name,
+                last_name=booking.last_name,
+                email=booking.email,
+                phone_number=booking.phone,
+            )
+        except (OutcomeUnknownError, ContractError) as exc:
+            # The write may have happened: never send it again blindly, look it up.
+            _transition(booking, Status.UNKNOWN, _reason(exc))
+            lost_answer = True
+        except RejectedError as exc:
+            field_errors = vendor_field_messages(exc)
+            if field_errors:
+                _transition(booking, Status.REJECTED, "details_refused")
+            elif _is_slot_taken(exc):
+                _transition(booking, Status.REJECTED, "slot_taken")
+                SlotHold.objects.filter(token=hold_token).delete()
+                _invalidate_on_commit(booking.provider_id)  # our cached times were stale
+            else:  # our key, API version or page configuration: staff must act
+                _transition(booking, Status.FAILED, "healthie_refused")
+        except TransientError as exc:
+            _transition(booking, Status.FAILED, _reason(exc))
+        else:
+            _confirm(booking, appointment, reason="checkout")
+    if lost_answer:
+        booking = booking_settle(booking_id=booking.pk)
+        if booking.status == Status.UNKNOWN:
+            _enqueue_settle(booking.pk)
+    return ConfirmOutcome(booking, field_errors)
+
+
+def booking_settle(*, booking_id: int) -> Booking:
+    """Find out whether an unknown booking happened, by looking it up in Healthie.
+
+    Never books again. Found: confirmed. Not there: failed ("not_booked"; the patient may retry,
+    and a retry looks up once more before sending). Healthie unreachable: stays unknown (the
+    Celery task retries). Safe to run twice or concurrently: the row is locked and only an
+    unknown (or abandoned pending) booking is touched.
+    """
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        if booking.status not in (Status.UNKNOWN, Status.PENDING):
+            return booking
+        try:
+            found = _lookup(booking)
+        except TransientError:
+            logger.info(
+                "booking %s: settle lookup failed, stays %s", booking.reference, booking.status
+            )
+            return booking
+        if found is not None:
+            _confirm(booking, found, reason="settled_found")
+        else:
+            _transition(booking, Status.FAILED, "not_booked")
+            # Keep the hold: the patient is told to try again and should not lose the slot.
+    return booking
+
+
+def _lookup(booking: Booking):
+    """Healthie's appointment for this booking: same provider, start and type, same patient."""
+    client = healthie()
+    patient = client.find_patient(email=booking.email)
+    if patient is None:
+        return None
+    appointments = client.appointments(
+        provider_id=booking.provider_id,
+        start=booking.start - timedelta(minutes=1),
+        end=booking.start + timedelta(minutes=1),
+        with_all_statuses=True,
+    )
+    matches = [
+        a
+        for a in appointments
+        if a.start == booking.start
+        and a.patient_id == patient.id
+        and (a.appointment_type_id in (None, booking.appointment_type_id))
+        and a.deleted_at is None
+    ]
+    return min(matches, key=lambda a: (len(a.id), a.id)) if matches else None
+
+
+def _confirm(booking: Booking, appointment, *, reason: str) -> None:
+    booking.healthie_appointment_id = appointment.id
+    booking.healthie_patient_id = appointment.patient_id or ""
+    _transition(booking, Status.CONFIRMED, reason)
+    SlotHold.objects.filter(provider_id=booking.provider_id, start=booking.start).delete()
+    _invalidate_on_commit(booking.provider_id)
+
+
+def _invalidate_on_commit(provider_id: str) -> None:
+    transaction.on_commit(lambda: availability_invalidate(provider_ids=[provider_id]))
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, OutcomeUnknownError):
+        return "answer_lost"
+    if isinstance(exc, ContractError):
+        return "unreadable_answer"
+    return "healthie_unavailable"
+
+
+# completeCheckout fields whose refusal means "this time cannot be booked", not a bad detail.
+SLOT_FIELDS = frozenset({"date", "datetime", "start", None})
+
+
+def _is_slot_taken(exc: RejectedError) -> bool:
+    return exc.code is None and any(m.field in SLOT_FIELDS for m in exc.messages)
+
+
+def vendor_field_messages(exc: RejectedError) -> dict[str, str]:
+    """Healthie's refusals of patient details, keyed by our form's field names."""
+    return {VENDOR_FIELDS[m.field]: m.message for m in exc.messages if m.field in VENDOR_FIELDS}
+
+
+def _enqueue_settle(booking_id: int) -> None:
+    from scheduling.tasks import settle_booking
+
+    def send() -> None:
+        try:
+            settle_booking.apply_async(args=[booking_id], countdown=conf.settle_retry_seconds())
+        except Exception:
+            # The broker is down: the periodic sweep (settle_unknown_bookings) picks it up.
+            logger.exception("could not enqueue settle for booking id %s", booking_id)
+
+    transaction.on_commit(send)

@@ -1,0 +1,125 @@
+"""Dates and times as patients read them, independent of the server's locale.
+
+Everything is computed on aware datetimes; a wall-clock value only exists for display.
+"""
+
+import calendar
+import functools
+import zoneinfo
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+# The switcher's short list; the patient's own zone is added when it is not one of these.
+COMMON_ZONES = (
+    ("America/New_York", "Eastern Time"),
+    ("America/Chicago", "Central Time"),
+    ("America/Denver", "Mountain Time"),
+    ("America/Phoenix", "Arizona Time"),
+    ("America/Los_Angeles", "Pacific Time"),
+    ("America/Anchorage", "Alaska Time"),
+    ("Pacific/Honolulu", "Hawaii Time"),
+    ("America/Puerto_Rico", "Atlantic Time (Puerto Rico)"),
+    ("Europe/London", "UK Time"),
+    ("Europe/Paris", "Central European Time"),
+    ("Asia/Kolkata", "India Time"),
+    ("Australia/Sydney", "Sydney Time"),
+    ("UTC", "Coordinated Universal Time"),
+)
+_ZONE_NAMES = dict(COMMON_ZONES)
+
+
+@functools.cache
+def _all_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def is_valid_timezone(name: str | None) -> bool:
+    return bool(name) and name in _all_zones()
+
+
+def zone_label(name: str) -> str:
+    """ "Eastern Time (America/New_York)" for the common zones, the IANA name otherwise."""
+    friendly = _ZONE_NAMES.get(name)
+    return f"{friendly} ({name})" if friendly else name.replace("_", " ")
+
+
+def zone_choices(current: str) -> list[tuple[str, str]]:
+    choices = [(name, zone_label(name)) for name, _ in COMMON_ZONES]
+    if current not in _ZONE_NAMES:
+        choices.insert(0, (current, zone_label(current)))
+    return choices
+
+
+def full_date(day: date) -> str:
+    """ "Monday, December 7, 2026"."""
+    return f"{WEEKDAYS[day.weekday()]}, {MONTHS[day.month - 1]} {day.day}, {day.year}"
+
+
+def month_name(first: date) -> str:
+    return f"{MONTHS[first.month - 1]} {first.year}"
+
+
+def clock(instant: datetime) -> str:
+    """ "9:30 AM" (the wall clock of `instant` in its own zone)."""
+    hour = instant.hour % 12 or 12
+    return f"{hour}:{instant.minute:02d} {'AM' if instant.hour < 12 else 'PM'}"
+
+
+def local(instant: datetime, tz: str) -> datetime:
+    return instant.astimezone(ZoneInfo(tz))
+
+
+def part_of_day(instant: datetime) -> str:
+    if instant.hour < 12:
+        return "Morning"
+    if instant.hour < 17:
+        return "Afternoon"
+    return "Evening"
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(first: date, months: int) -> date:
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_weeks(first: date) -> list[list[date | None]]:
+    """The month as weeks starting on Sunday (US calendars); None pads the first and last week."""
+    weeks = calendar.Calendar(firstweekday=6).monthdatescalendar(first.year, first.month)
+    return [[d if d.month == first.month else None for d in week] for week in weeks]
+
+
+def parse_month(value: str | None) -> date | None:
+    """ "2026-12" (or any "YYYY-MM-DD" in it) -> date(2026, 12, 1); None when unreadable."""
+    text = (value or "").strip()
+    try:
+        if len(text) == 7:
+            return date.fromisoformat(text + "-01")
+        return date.fromisoformat(text).replace(day=1)
+    except ValueError:
+        return None
+
+
+def parse_day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
+def utc_stamp(instant: datetime) -> str:
+    """20261207T143000Z (Google Calendar links)."""
+    return instant.astimezone(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M%SZ")
+
+
+def minutes(delta: timedelta) -> int:
+    return int(delta.total_seconds() // 60)

@@ -1,0 +1,169 @@
+"""Booking flow tests: real PostgreSQL, the real sandbox over HTTP, Django's test client."""
+
+import html
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+
+from integrations.healthie.client import HealthieClient
+from scheduling.models import BookingPage
+
+ORIGIN = "http://testserver"
+VIDEO = "Healthie Video Call"
+NEW_YORK = "America/New_York"
+
+DAY_BUTTON = re.compile(
+    r'<button type="submit" name="day" value="(?P<value>[^"]+)" aria-label="(?P<label>[^"]+)"'
+    r' class="(?P<cls>[^"]*)"(?P<disabled> disabled)?'
+)
+TIME_BUTTON = re.compile(
+    r'<button type="submit" name="slot" value="(?P<value>[^"]+)" class="time">(?P<label>[^<]+)'
+)
+
+
+def hidden(content: str, name: str) -> str:
+    match = re.search(rf'<input type="hidden" name="{name}" value="([^"]*)"', content)
+    assert match, f"no hidden input {name}"
+    return html.unescape(match[1])
+
+
+def open_days(content: str) -> list[str]:
+    return [m["value"] for m in DAY_BUTTON.finditer(content) if not m["disabled"]]
+
+
+def times(content: str) -> list[tuple[str, str]]:
+    return [(html.unescape(m["value"]), m["label"]) for m in TIME_BUTTON.finditer(content)]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def pages(db):
+    call_command("seed_demo", verbosity=0)
+    return {p.slug: p for p in BookingPage.objects.all()}
+
+
+@dataclass
+class Patient:
+    """One browser going through the booking pages (no cookies needed, none kept)."""
+
+    slug: str = "riverside"
+    tz: str = NEW_YORK
+    client: Client = field(default_factory=Client)
+    details: dict = field(
+        default_factory=lambda: {
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "email": "ada.lovelace@example.com",
+            "phone": "555-123-4567",
+        }
+    )
+
+    def get(self, path: str, params: dict | None = None, **headers):
+        url = f"{path}?{urlencode(params)}" if params else path
+        return self.client.get(url, **headers)
+
+    def post(self, path: str, data: dict, **headers):
+        headers.setdefault("HTTP_ORIGIN", ORIGIN)
+        return self.client.post(path, data, **headers)
+
+    def flow_params(self, type_id="301", contact=VIDEO, provider="101", **extra) -> dict:
+        return {"type": type_id, "contact": contact, "provider": provider, "tz": self.tz, **extra}
+
+    def calendar(self, **params):
+        return self.get(f"/book/{self.slug}/calendar/", self.flow_params(**params))
+
+    def times_page(self, day: str | None = None, **params):
+        if day is None:
+            response = self.calendar(**params)
+            assert response.status_code == 200, response.content[:500]
+            day = open_days(response.content.decode())[0]
+        return self.get(f"/book/{self.slug}/times/", self.flow_params(day=day, **params))
+
+    def hold(self, times_response, slot: str | None = None):
+        content = times_response.content.decode()
+        slot = slot or times(content)[0][0]
+        form = content[content.index('<form method="post"') :]
+        form = form[: form.index("</form>")]
+        data = {
+            name: html.unescape(value)
+            for name, value in re.findall(
+                r'<input type="hidden" name="(\w+)" value="([^"]*)"', form
+            )
+        }
+        data["slot"] = slot
+        return self.post(f"/book/{self.slug}/hold/", data), slot
+
+    def details_page(self, hold_response):
+        assert hold_response.status_code == 302, hold_response.content[:500]
+        return self.client.get(hold_response["Location"])
+
+    def submit_details(self, details_response, **overrides):
+        token = hidden(details_response.content.decode(), "details_token")
+        data = {"details_token": token, **self.details, **overrides}
+        return self.post(f"/book/{self.slug}/details/", data)
+
+    def confirm(self, review_response):
+        token = hidden(review_response.content.decode(), "confirm_token")
+        return self.post(f"/book/{self.slug}/confirm/", {"confirm_token": token})
+
+    def to_review(self, **params):
+        """Calendar -> first open day -> first time -> hold -> details -> review."""
+        times_response = self.times_page(**params)
+        hold_response, slot = self.hold(times_response)
+        details = self.details_page(hold_response)
+        assert details.status_code == 200, details.content[:500]
+        review = self.submit_details(details)
+        assert review.status_code == 200, review.content[:500]
+        return review, slot
+
+
+def query_of(url: str) -> dict:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+@pytest.fixture
+def patient(pages, sandbox):
+    return Patient()
+
+
+def day_of(times_response) -> str:
+    return query_of(times_response.wsgi_request.get_full_path())["day"]
+
+
+def appointments_at(start: datetime, provider_id: str = "101") -> list:
+    with HealthieClient() as client:
+        found = client.appointments(
+            provider_id=provider_id,
+            start=start - timedelta(minutes=1),
+            end=start + timedelta(minutes=1),
+        )
+    return [a for a in found if a.start == start]
+
+
+def run_threads(count: int, work):
+    barrier = threading.Barrier(count)
+
+    def run(index):
+        try:
+            barrier.wait(timeout=30)
+            return work(index)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))
