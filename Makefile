@@ -32,6 +32,7 @@ system-packages:
 
 demo: install
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
+	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
 	DJANGO_DEBUG=1 $(PY) manage.py demo --port $(PORT) --sandbox-port $(SANDBOX_PORT)
 
 lint: install

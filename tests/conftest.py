@@ -51,8 +51,15 @@ def sandbox_server():
         process.kill()
         raise RuntimeError(f"sandbox did not start: {line!r}")
     url = line.rsplit(" ", 1)[-1].strip().rstrip("/")
+    # Every vendor URL defaults to the sandbox; point them all at this one.
     settings.SANDBOX_URL = url
     settings.HEALTHIE_API_URL = f"{url}/healthie/graphql"
+    settings.BETTERPT_API_URL = f"{url}/betterpt/graphql"
+    settings.BETTERPT_TOKEN_URL = f"{url}/betterpt/oauth/token"
+    settings.SEMBLE_API_URL = f"{url}/semble/graphql"
+    settings.SEMBLE_QUESTIONNAIRE_HOST = f"{url}/semble/questionnaire"
+    settings.QUALIPHY_API_URL = f"{url}/qualiphy/api"
+    settings.HCW_API_URL = f"{url}/hcw"
     yield SandboxControl(url)
     process.terminate()
     process.wait(timeout=10)

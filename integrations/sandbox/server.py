@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 VENDOR_SANDBOXES = [
     "integrations.healthie.sandbox.app.HealthieSandbox",
+    "integrations.betterpt.sandbox.app.BetterPTSandbox",
+    "integrations.semble.sandbox.app.SembleSandbox",
 ]
 
 FAULT_KINDS = {"latency", "http_500", "http_429", "timeout", "reset", "malformed"}

@@ -1,0 +1,1 @@
+"""BetterPT video rooms: client (client.py), operations/*.graphql, sandbox/."""

@@ -1,0 +1,1 @@
+"""Semble questionnaire links: client (client.py), operations/*.graphql, sandbox/."""

@@ -1,0 +1,465 @@
+"""Semble client: patients and questionnaire integration tokens over Semble's GraphQL API.
+
+Every call is one named operation from `operations/<name>.graphql` (file name = operation name =
+root field), written against `../shared/vendor-contracts/semble/schema-partial-from-docs.graphql`.
+Endpoint `https://open.semble.io/graphql` (setting SEMBLE_API_URL; the seed's `api.semble.io` is
+wrong); header `x-token: <API token>`, with no "Bearer" (the seed is wrong there too).
+
+Failures are the typed errors of `integrations.errors`:
+- TransientError: HTTP 429/5xx, network, a GraphQL error saying "too often" (Semble throttles
+  with HTTP 200), an unreadable 200 body on a query, INTERNAL_SERVER_ERROR on a query. Queries
+  are retried with jittered backoff; a write is retried only when it provably did not run
+  (connect error, HTTP 429, "too often").
+- OutcomeUnknownError: a write whose answer was lost (timeout, reset, 5xx, unreadable 200 body,
+  INTERNAL_SERVER_ERROR). `find_or_create_patient` settles a lost createPatient itself by
+  searching again; a lost createIntegrationToken is settled by `integration_token()`.
+- RejectedError: `error` in a mutation payload (`.messages`), "Cast to ObjectId failed" (an id
+  that is not 24-hex; `.code` INVALID_ID), the API token refused (`.code` UNAUTHENTICATED).
+- ContractError: Semble refused our document, or answered a shape we cannot read.
+
+Logs carry operation names, error kinds and durations only: never names, e-mails or tokens.
+Docs: https://docs.semble.io/docs/API/ ; ../shared/notes/vendor-facts.md (Semble).
+"""
+
+import logging
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from django.conf import settings
+
+from integrations import transport
+from integrations.errors import (
+    ContractError,
+    FieldMessage,
+    OutcomeUnknownError,
+    RejectedError,
+    TransientError,
+    VendorError,
+)
+from integrations.semble.types import Patient
+
+logger = logging.getLogger(__name__)
+
+VENDOR = "semble"
+OPERATIONS_DIR = Path(__file__).resolve().parent / "operations"
+PAGE_SIZE = 50
+MAX_PAGES = 20  # 1,000 fuzzy matches: past that we cannot be sure there is no exact one
+# "too often" comes back with HTTP 200 and no Retry-After: wait at least this long.
+THROTTLE_PAUSE_SECONDS = 1.0
+THROTTLED = re.compile(r"too often", re.IGNORECASE)
+BAD_OBJECT_ID = re.compile(r"Cast to ObjectId failed", re.IGNORECASE)
+INVALID_ID = "INVALID_ID"
+UNAUTHENTICATED = "UNAUTHENTICATED"
+DOCUMENT_CODES = frozenset({"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED"})
+SERVER_FAULT = "INTERNAL_SERVER_ERROR"
+
+_OPERATION_HEADER = re.compile(r"^\s*(query|mutation)\s+(\w+)", re.MULTILINE)
+_OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
+
+
+@cache
+def load_operations() -> dict[str, tuple[str, bool]]:
+    """{operation name: (document, is_write)}, read once from operations/*.graphql."""
+    operations = {}
+    for path in sorted(OPERATIONS_DIR.glob("*.graphql")):
+        document = path.read_text()
+        match = _OPERATION_HEADER.search(document)
+        if not match or match[2] != path.stem:
+            raise RuntimeError(f"{path.name}: expected one operation named {path.stem}")
+        operations[path.stem] = (document, match[1] == "mutation")
+    return operations
+
+
+def questionnaire_link(
+    questionnaire_token: str, integration_token: str, *, host: str | None = None
+) -> str:
+    """`<questionnaire host>/<questionnaire token>/<integration token>`.
+
+    The host is a setting (SEMBLE_QUESTIONNAIRE_HOST): Semble is seen at both
+    questionnaire.semble.io and questionnaires.semble.io. With a valid token the patient skips
+    the personal-details fields; an invalid one shows "Failed to load questionnaire."
+    """
+    base = (host or settings.SEMBLE_QUESTIONNAIRE_HOST).rstrip("/")
+    parts = []
+    for name, value in (
+        ("questionnaire token", questionnaire_token),
+        ("integration token", integration_token),
+    ):
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"the {name} is required")
+        parts.append(quote(value.strip(), safe=""))
+    return f"{base}/{parts[0]}/{parts[1]}"
+
+
+def is_object_id(value: str) -> bool:
+    return bool(_OBJECT_ID.match(value or ""))
+
+
+def default_retry_policy() -> transport.RetryPolicy:
+    return transport.RetryPolicy()
+
+
+class SembleClient:
+    """Holds one pooled httpx.Client; use it as a context manager or call close()."""
+
+    def __init__(
+        self,
+        *,
+        url: str | None = None,
+        api_token: str | None = None,
+        questionnaire_host: str | None = None,
+        timeout: float | None = None,
+        retry_policy: transport.RetryPolicy | None = None,
+        page_size: int = PAGE_SIZE,
+    ):
+        self.url = url or settings.SEMBLE_API_URL
+        self._api_token = settings.SEMBLE_API_TOKEN if api_token is None else api_token
+        self.questionnaire_host = questionnaire_host or settings.SEMBLE_QUESTIONNAIRE_HOST
+        self.timeout = settings.VENDOR_TIMEOUT_SECONDS if timeout is None else timeout
+        self.retry_policy = retry_policy or default_retry_policy()
+        self.page_size = page_size
+        self._operations = load_operations()
+        self._http = transport.make_client(
+            timeout=self.timeout,
+            headers={"Accept": "application/json", "User-Agent": "clinic-scheduling"},
+        )
+
+    def __repr__(self) -> str:  # never show the token
+        return f"SembleClient(url={self.url!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "SembleClient":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------------------------------
+    # Patients
+
+    def find_patient(self, *, email: str) -> Patient | None:
+        """The patient whose e-mail matches exactly (case-insensitive), else None.
+
+        `patients(search:)` is fuzzy (a substring of names and e-mails), so every page is read
+        and only exact matches count. Several exact matches: the oldest (lowest ObjectId, whose
+        first bytes are its creation time). https://docs.semble.io/docs/API/queries/patients
+        """
+        wanted = email.strip().casefold()
+        if not wanted:
+            raise ValueError("email is required")
+        matches = [
+            patient
+            for patient in self._patients(email.strip())
+            if (patient.email or "").strip().casefold() == wanted
+        ]
+        return min(matches, key=lambda p: p.id.lower()) if matches else None
+
+    def create_patient(
+        self,
+        *,
+        first_name: str,
+        last_name: str,
+        email: str,
+        dob: date | None = None,
+        phone_number: str | None = None,
+        phone_type: str | None = None,
+    ) -> Patient:
+        """Create a patient (Semble does not dedupe by e-mail: prefer find_or_create_patient).
+
+        https://docs.semble.io/docs/API/mutations/create-patient
+        """
+        patient_data = {
+            "first": first_name.strip(),
+            "last": last_name.strip(),
+            "email": email.strip(),
+            "dob": dob.isoformat() if dob else None,
+            "phoneNumber": phone_number.strip() if phone_number else None,
+            "phoneType": phone_type if phone_number and phone_type else None,
+        }
+        variables = {"patientData": {k: v for k, v in patient_data.items() if v}}
+        payload = self._execute("createPatient", variables)
+        with _reading("createPatient"):
+            node = payload["data"]
+            if node is None:
+                raise ValueError("payload has no data and no error")
+            return _patient(node)
+
+    def find_or_create_patient(
+        self,
+        *,
+        first_name: str,
+        last_name: str,
+        email: str,
+        dob: date | None = None,
+        phone_number: str | None = None,
+        phone_type: str | None = None,
+    ) -> tuple[Patient, bool]:
+        """(patient, created): the exact e-mail match, else a new patient.
+
+        A createPatient whose answer is lost is settled here by searching again, never by
+        creating again: found, it is returned as created; not found, the OutcomeUnknownError
+        is raised (the write did not happen as far as Semble's search shows, so the caller may
+        simply run this again later).
+        """
+        found = self.find_patient(email=email)
+        if found is not None:
+            return found, False
+        try:
+            patient = self.create_patient(
+                first_name=first_name,
+                last_name=last_name,
+                email=email,
+                dob=dob,
+                phone_number=phone_number,
+                phone_type=phone_type,
+            )
+        except OutcomeUnknownError as lost:
+            try:
+                found = self.find_patient(email=email)
+            except TransientError:
+                raise lost from None
+            if found is None:
+                raise
+            logger.info("semble createPatient answer lost; found the patient on look-up")
+            return found, True
+        return patient, True
+
+    # ----------------------------------------------------------------------------------------
+    # Integration tokens
+
+    def create_integration_token(self, patient_id: str) -> str:
+        """A new integration token for the patient, valid for one week.
+
+        After an OutcomeUnknownError, `integration_token(patient_id)` returns the token the lost
+        call created (if it ran) before minting another.
+        https://docs.semble.io/docs/API/mutations/create-integration-token
+        """
+        payload = self._execute("createIntegrationToken", {"patient": _id(patient_id)})
+        with _reading("createIntegrationToken"):
+            node = payload["data"]
+            if node is None:
+                raise ValueError("payload has no data and no error")
+            return _token(node)
+
+    def integration_token(self, patient_id: str) -> str | None:
+        """The patient's current integration token, None if Semble returns none.
+
+        https://docs.semble.io/docs/API/queries/integration-token
+        """
+        node = self._execute("integrationToken", {"patient": _id(patient_id)})
+        if node is None:
+            return None
+        with _reading("integrationToken"):
+            return _token(node) if node.get("token") else None
+
+    def questionnaire_link(self, questionnaire_token: str, integration_token: str) -> str:
+        return questionnaire_link(
+            questionnaire_token, integration_token, host=self.questionnaire_host
+        )
+
+    # ----------------------------------------------------------------------------------------
+    # Plumbing
+
+    def _patients(self, search: str) -> Iterator[Patient]:
+        for page in range(1, MAX_PAGES + 1):
+            variables = {"search": search, "pagination": {"page": page, "pageSize": self.page_size}}
+            result = self._execute("patients", variables)
+            if result is None:
+                return
+            with _reading("patients"):
+                nodes = result["data"] or []
+                if not isinstance(nodes, list):
+                    raise TypeError("data is not a list")
+                patients = [_patient(node) for node in nodes if node is not None]
+                page_info = result.get("pageInfo") or {}
+                has_more = page_info.get("hasMore")
+                if has_more is not None and not isinstance(has_more, bool):
+                    raise TypeError("hasMore is not a boolean")
+            yield from patients
+            if not has_more or not nodes:
+                return
+        raise ContractError(VENDOR, "patients", f"more than {MAX_PAGES} pages of fuzzy matches")
+
+    def _execute(self, operation: str, variables: dict[str, Any]) -> Any:
+        """Send one operation; return `data.<operation>`."""
+        document, is_write = self._operations[operation]
+        body = {"operationName": operation, "query": document, "variables": variables}
+        headers = {"x-token": self._api_token}
+
+        def attempt() -> Any:
+            response = transport.send(
+                VENDOR,
+                operation,
+                lambda: self._http.post(self.url, json=body, headers=headers),
+                is_write=is_write,
+            )
+            return self._interpret(operation, response, is_write=is_write)
+
+        started = time.monotonic()
+        try:
+            result = transport.with_retries(
+                attempt, policy=self.retry_policy, vendor=VENDOR, operation=operation
+            )
+        except VendorError as exc:
+            routine = isinstance(exc, RejectedError) and exc.code is None
+            logger.log(
+                logging.INFO if routine else logging.WARNING,
+                "semble %s failed: %s%s after %.0f ms",
+                operation,
+                type(exc).__name__,
+                f" ({exc.code})" if getattr(exc, "code", None) else "",
+                (time.monotonic() - started) * 1000,
+            )
+            raise
+        logger.info("semble %s ok in %.0f ms", operation, (time.monotonic() - started) * 1000)
+        return result
+
+    def _interpret(self, operation: str, response: httpx.Response, *, is_write: bool) -> Any:
+        if response.status_code in (401, 403):
+            raise RejectedError(
+                VENDOR,
+                operation,
+                f"API token refused (HTTP {response.status_code})",
+                code=UNAUTHENTICATED,
+            )
+        try:
+            body = response.json()
+        except ValueError:
+            if response.status_code == 200:
+                # A damaged answer: the write may have happened; a read can be asked again.
+                error = OutcomeUnknownError if is_write else TransientError
+                raise error(VENDOR, operation, "unreadable answer (HTTP 200)") from None
+            raise ContractError(
+                VENDOR, operation, f"non-JSON body (HTTP {response.status_code})"
+            ) from None
+        if not isinstance(body, dict):
+            raise ContractError(VENDOR, operation, "response body is not a JSON object")
+        errors = body.get("errors")
+        if errors:
+            _raise_for_errors(operation, errors, response, is_write=is_write)
+        if response.status_code != 200:
+            raise ContractError(VENDOR, operation, f"unexpected HTTP {response.status_code}")
+        data = body.get("data")
+        if not isinstance(data, dict) or operation not in data:
+            raise ContractError(VENDOR, operation, f"response has no data.{operation}")
+        result = data[operation]
+        if is_write:
+            _raise_for_payload_error(operation, result)
+        return result
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+
+
+def _raise_for_errors(
+    operation: str, errors: Any, response: httpx.Response, *, is_write: bool
+) -> None:
+    if not isinstance(errors, list) or not all(isinstance(e, dict) for e in errors):
+        raise ContractError(VENDOR, operation, "errors is not a list of objects")
+    messages = [str(e.get("message") or "") for e in errors]
+    codes = []
+    for error in errors:
+        extensions = error.get("extensions")
+        codes.append(extensions.get("code") if isinstance(extensions, dict) else None)
+    detail = "; ".join(m for m in messages if m)[:500] or "GraphQL error"
+    # Throttling first: it arrives as HTTP 200 with an ordinary-looking (500-coded) error.
+    if any(THROTTLED.search(m) for m in messages):
+        retry_after = transport.parse_retry_after(response.headers.get("Retry-After"))
+        raise TransientError(
+            VENDOR,
+            operation,
+            "throttled (too often)",
+            retry_after=max(retry_after or 0.0, THROTTLE_PAUSE_SECONDS),
+        )
+    if UNAUTHENTICATED in codes:
+        raise RejectedError(VENDOR, operation, detail, code=UNAUTHENTICATED)
+    if any(BAD_OBJECT_ID.search(m) for m in messages):
+        raise RejectedError(
+            VENDOR, operation, "not a Semble id (Cast to ObjectId failed)", code=INVALID_ID
+        )
+    if any(code in DOCUMENT_CODES for code in codes):
+        raise ContractError(VENDOR, operation, f"Semble refused the document: {detail}")
+    if SERVER_FAULT in codes:
+        error = OutcomeUnknownError if is_write else TransientError
+        raise error(VENDOR, operation, f"{SERVER_FAULT}: {detail}")
+    first_code = next((c for c in codes if c), None)
+    raise RejectedError(
+        VENDOR,
+        operation,
+        detail,
+        messages=[FieldMessage(field=None, message=m) for m in messages if m],
+        code=str(first_code) if first_code else None,
+    )
+
+
+def _raise_for_payload_error(operation: str, payload: Any) -> None:
+    """Semble's mutation payloads carry refusals in `error` (a string) next to `data`."""
+    if not isinstance(payload, dict):
+        raise ContractError(VENDOR, operation, "mutation payload is not an object")
+    error = payload.get("error")
+    if not error:
+        return
+    if not isinstance(error, str):
+        raise ContractError(VENDOR, operation, "error is not a string")
+    raise RejectedError(
+        VENDOR, operation, error[:500], messages=[FieldMessage(field=None, message=error)]
+    )
+
+
+@contextmanager
+def _reading(operation: str):
+    """Any surprise while reading Semble's answer is a ContractError."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ContractError(
+            VENDOR, operation, f"unreadable answer: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+# --------------------------------------------------------------------------------------------
+# Readers
+
+
+def _id(value: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("a Semble patient id is required")
+    return value.strip()
+
+
+def _optional_str(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _patient(node: Any) -> Patient:
+    patient_id = node["id"]
+    if not isinstance(patient_id, str) or not patient_id:
+        raise ValueError("patient without an id")
+    return Patient(
+        id=patient_id,
+        first_name=_optional_str(node.get("firstName")),
+        last_name=_optional_str(node.get("lastName")),
+        email=_optional_str(node.get("email")),
+    )
+
+
+def _token(node: Any) -> str:
+    token = node["token"]
+    if not isinstance(token, str) or not token:
+        raise ValueError("integration token is empty")
+    return token

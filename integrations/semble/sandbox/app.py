@@ -1,0 +1,250 @@
+"""`SembleSandbox`: Semble's GraphQL API and questionnaire links as the sandbox serves them.
+
+- `POST /semble/graphql` — `x-token: <API token>` (the raw token: `Bearer <token>` is refused, as
+  at Semble). A missing or wrong token is HTTP 401
+  `{"errors": [{"message": "Unauthorized", "extensions": {"code": "UNAUTHENTICATED"}}]}`.
+  Throttling (default 240 requests a minute per token) answers HTTP 200 with a GraphQL error
+  whose message says "too often", as Semble does. Then the subset SDL runs (graphql_api.py).
+- `GET /semble/questionnaire/<questionnaire token>/<integration token>` — a tiny page:
+  "Questionnaire" for a valid, unexpired integration token, "Failed to load questionnaire."
+  otherwise (both HTTP 200, as Semble's single-page app shows them), so demo links work.
+
+Faults and the call log belong to the shared server. `/_sandbox/config/semble` reads and changes
+the options and returns the counts (patients, tokens) and the patient list.
+"""
+
+import hmac
+import html
+import threading
+import time
+from collections import deque
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
+
+from graphql import OperationDefinitionNode, parse
+
+from integrations.sandbox.base import Clock, Request, Response
+
+from . import graphql_api
+from .graphql_api import Context, PatientRecord, Store
+
+DEFAULT_API_TOKEN = "sandbox-semble-token"  # noqa: S105 - the sandbox's demo credential
+DEFAULTS = {
+    "api_token": None,  # None: settings.SANDBOX_SEMBLE_API_TOKEN
+    "rate_limit_per_minute": 240,  # Semble: 120-240 requests a minute
+    "rate_limit_window_seconds": 60,  # shorten in tests; the limit applies per window
+}
+THROTTLED = {
+    "errors": [
+        {
+            "message": "You are making requests too often. Please slow down and try again later.",
+            "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+        }
+    ],
+    "data": None,
+}
+UNAUTHORIZED = {"errors": [{"message": "Unauthorized", "extensions": {"code": "UNAUTHENTICATED"}}]}
+
+# Deterministic seed: near-duplicate e-mails prove the client's exact matching.
+SEED_PATIENTS = [
+    # (first, last, email, dob, deleted)
+    ("Jordan", "Lee", "jordan.lee@example.com", date(1984, 3, 9), False),
+    ("Jordan", "Leigh", "jordan.lee@example.com.au", date(1990, 7, 21), False),
+    ("Ann", "Jordan-Lee", "ann.jordan.lee@example.com", date(1978, 11, 2), False),
+    ("Casey", "Morgan", "Casey.Morgan@Example.com", date(1995, 1, 30), False),
+    ("Riley", "Stone", "riley.stone@example.com", date(1969, 5, 17), True),
+]
+# Any questionnaire token is served; demo data can use this one (from Semble's example link).
+SEED_QUESTIONNAIRE = "5d8f731a48250f7992ff4a10"
+
+
+def _configured_token() -> str:
+    try:
+        from django.conf import settings
+
+        return getattr(settings, "SANDBOX_SEMBLE_API_TOKEN", DEFAULT_API_TOKEN) or DEFAULT_API_TOKEN
+    except Exception:  # no Django settings: a bare sandbox
+        return DEFAULT_API_TOKEN
+
+
+class Throttle:
+    """A sliding window per caller on a monotonic clock (a frozen sandbox clock must not freeze
+    it)."""
+
+    def __init__(self, monotonic=time.monotonic):
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._seen: dict[str, deque[float]] = {}
+
+    def allow(self, caller: str, limit: int, window: float) -> bool:
+        now = self._monotonic()
+        with self._lock:
+            seen = self._seen.setdefault(caller, deque())
+            while seen and seen[0] <= now - window:
+                seen.popleft()
+            if len(seen) >= limit:
+                return False
+            seen.append(now)
+            return True
+
+    def reset(self) -> None:
+        with self._lock:
+            self._seen.clear()
+
+
+class SembleSandbox:
+    name = "semble"
+
+    def __init__(self, clock: Clock, *, monotonic=time.monotonic):
+        self.clock = clock
+        self.store = Store()
+        self._lock = threading.Lock()
+        self._throttle = Throttle(monotonic)
+        self.reset()
+
+    # --- VendorSandbox --------------------------------------------------------------------
+
+    def reset(self) -> None:
+        now = self.clock.now()
+        with self._lock:
+            self._options = dict(DEFAULTS)
+            self._throttle.reset()
+        with self.store.lock:
+            self.store.clear()
+            for first, last, email, dob, deleted in SEED_PATIENTS:
+                record = PatientRecord(
+                    id=self.store.new_id(),
+                    first=first,
+                    last=last,
+                    email=email,
+                    dob=dob,
+                    deleted=deleted,
+                    created_at=now - timedelta(days=30),
+                )
+                self.store.patients[record.id] = record
+
+    def configure(self, options: dict[str, Any]) -> dict[str, Any]:
+        """Options: api_token, rate_limit_per_minute (requests per window),
+        rate_limit_window_seconds. Returns them (never the token) with the counts: patients,
+        tokens, valid_tokens, and patient_list."""
+        checks = {
+            "api_token": lambda v: v is None or (isinstance(v, str) and v != ""),
+            "rate_limit_per_minute": lambda v: isinstance(v, int) and v > 0,
+            "rate_limit_window_seconds": lambda v: isinstance(v, int | float) and v > 0,
+        }
+        for key, value in options.items():
+            if key not in checks:
+                raise ValueError(f"unknown Semble sandbox option: {key}")
+            if not checks[key](value):
+                raise ValueError(f"invalid value for Semble sandbox option {key}")
+        with self._lock:
+            self._options.update(options)
+            if {"rate_limit_per_minute", "rate_limit_window_seconds"} & set(options):
+                self._throttle.reset()
+        return self.state()
+
+    def state(self) -> dict[str, Any]:
+        now = self.clock.now()
+        with self._lock:
+            options = {k: v for k, v in self._options.items() if k != "api_token"}
+        with self.store.lock:
+            patients = [
+                p.summary() for p in sorted(self.store.patients.values(), key=lambda p: p.id)
+            ]
+            tokens = len(self.store.tokens)
+            valid = sum(1 for t in self.store.tokens if self.store.valid_token(t, now))
+        return {
+            **options,
+            "patients": len(patients),
+            "tokens": tokens,
+            "valid_tokens": valid,
+            "patient_list": patients,
+        }
+
+    def operation(self, request: Request) -> str:
+        path = request.path.rstrip("/")
+        if path.startswith("/questionnaire/"):
+            return "questionnaire"
+        try:
+            payload = request.json()
+            return _root_field(payload.get("query") or "", payload.get("operationName"))
+        except Exception:
+            return "graphql"
+
+    def handle(self, request: Request) -> Response:
+        path = request.path.rstrip("/")
+        if path == "/graphql":
+            return self._graphql(request)
+        if path.startswith("/questionnaire/") and request.method.upper() == "GET":
+            return self._questionnaire(path.removeprefix("/questionnaire/"))
+        return Response.json({"errors": [{"message": "Not Found"}]}, status=404)
+
+    # --- GraphQL --------------------------------------------------------------------------
+
+    def _graphql(self, request: Request) -> Response:
+        if request.method.upper() != "POST":
+            return Response.json(
+                {"errors": [{"message": "Use POST"}]}, status=405, headers={"Allow": "POST"}
+            )
+        token = (request.headers.get("x-token") or "").strip()
+        with self._lock:
+            limit = self._options["rate_limit_per_minute"]
+            window = float(self._options["rate_limit_window_seconds"])
+            expected = self._options["api_token"] or _configured_token()
+        caller = f"token:{token}" if token else f"ip:{request.client_ip}"
+        if not self._throttle.allow(caller, limit, window):
+            return Response.json(THROTTLED)
+        if not token or not hmac.compare_digest(token.encode(), expected.encode()):
+            return Response.json(UNAUTHORIZED, status=401)
+        try:
+            payload = request.json()
+        except ValueError:
+            return Response.json(
+                {
+                    "errors": [
+                        {"message": "Invalid JSON body", "extensions": {"code": "BAD_REQUEST"}}
+                    ]
+                },
+                status=400,
+            )
+        status, body = graphql_api.execute(Context(self.store, self.clock.now()), payload)
+        return Response.json(body, status=status)
+
+    # --- questionnaire links --------------------------------------------------------------
+
+    def _questionnaire(self, rest: str) -> Response:
+        questionnaire, _, token = rest.partition("/")
+        valid = False
+        if questionnaire and token and "/" not in token:
+            with self.store.lock:
+                valid = self.store.valid_token(token, self.clock.now()) is not None
+        if valid:
+            return _page(
+                "Questionnaire",
+                "Your details are already filled in from the clinic's link. "
+                "(Sandbox: the questions themselves are not shown.)",
+            )
+        return _page("Questionnaire", "Failed to load questionnaire.")
+
+
+def _page(title: str, detail: str) -> Response:
+    body = (
+        "<!doctype html><html lang=en><meta charset=utf-8>"
+        f"<title>{html.escape(title)}</title><main><h1>{html.escape(title)}</h1>"
+        f"<p>{html.escape(detail)}</p></main></html>"
+    )
+    return Response(status=200, body=body.encode(), headers={"Content-Type": "text/html"})
+
+
+@lru_cache(maxsize=64)
+def _root_field(query: str, operation_name: str | None) -> str:
+    for definition in parse(query).definitions:
+        if isinstance(definition, OperationDefinitionNode) and (
+            operation_name is None or (definition.name and definition.name.value == operation_name)
+        ):
+            for selection in definition.selection_set.selections:
+                name = getattr(selection, "name", None)
+                if name is not None and not name.value.startswith("__"):
+                    return name.value
+    return "graphql"

@@ -1,0 +1,326 @@
+"""GraphQL for the Semble sandbox: the subset SDL executed with graphql-core over a patient store.
+
+Semble runs Apollo Server over MongoDB, and the sandbox answers the same way: a document that
+does not parse or validate is HTTP 400 (GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED), bad
+variables HTTP 400 BAD_USER_INPUT; an id that is not a 24-hex ObjectId throws Mongoose's
+"Cast to ObjectId failed ..." (HTTP 200, code INTERNAL_SERVER_ERROR, `data.<field>: null`);
+refusals of a valid request come back in the payload's `error` string next to `data: null`.
+"""
+
+import re
+import secrets
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from graphql import (
+    GraphQLError,
+    GraphQLSchema,
+    StringValueNode,
+    build_schema,
+    parse,
+    validate,
+)
+from graphql import (
+    execute as graphql_execute,
+)
+
+SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
+TOKEN_LIFETIME = timedelta(weeks=1)  # "Tokens are valid for one week"
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+# Reference types marked STUB: their real fields are unknown, so the sandbox takes no value.
+STUB_INPUT_FIELDS = {
+    "patientData": ("placeOfBirth", "customAttributes"),
+    "options": ("createdAt", "updatedAt"),
+}
+
+_OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9 ().-]{7,20}$")
+_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(T[0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$")
+
+
+class Problem(Exception):
+    """A thrown error; graphql-core copies `.extensions` into the GraphQL error."""
+
+    def __init__(self, message: str, code: str = "INTERNAL_SERVER_ERROR"):
+        super().__init__(message)
+        self.extensions = {"code": code}
+
+
+@dataclass
+class PatientRecord:
+    id: str
+    first: str
+    last: str
+    email: str | None
+    dob: date | None = None
+    phone_number: str | None = None
+    phone_type: str | None = None
+    deleted: bool = False
+    created_at: datetime | None = None
+
+    def matches(self, search: str) -> bool:
+        """Semble's fuzzy search: a case-insensitive substring of a name or the e-mail."""
+        needle = search.casefold()
+        haystacks = (self.first, self.last, f"{self.first} {self.last}", self.email or "")
+        return any(needle in value.casefold() for value in haystacks)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "firstName": self.first,
+            "lastName": self.last,
+            "email": self.email,
+            "deleted": self.deleted,
+        }
+
+
+@dataclass
+class TokenRecord:
+    token: str
+    patient_id: str
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass
+class Store:
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    patients: dict[str, PatientRecord] = field(default_factory=dict)
+    tokens: dict[str, TokenRecord] = field(default_factory=dict)
+    next_number: int = 1
+
+    def clear(self) -> None:
+        self.patients.clear()
+        self.tokens.clear()
+        self.next_number = 1
+
+    def new_id(self) -> str:
+        """Deterministic ObjectIds: a fixed timestamp and machine part, then a counter."""
+        number, self.next_number = self.next_number, self.next_number + 1
+        return f"6553f1a05e3b1e0c9d2a{number:04x}"
+
+    def valid_token(self, token: str, now: datetime) -> TokenRecord | None:
+        record = self.tokens.get(token)
+        if record is None or now >= record.expires_at:
+            return None
+        patient = self.patients.get(record.patient_id)
+        return record if patient is not None and not patient.deleted else None
+
+
+@dataclass
+class Context:
+    store: Store
+    now: datetime
+
+
+def object_id(value: str, model: str = "Patient") -> str:
+    if not isinstance(value, str) or not _OBJECT_ID.match(value):
+        raise Problem(
+            f'Cast to ObjectId failed for value "{value}" (type string) at path "_id" '
+            f'for model "{model}"'
+        )
+    return value.lower()
+
+
+def present_patient(record: PatientRecord | None) -> dict | None:
+    if record is None:
+        return None
+    return {
+        "id": record.id,
+        "firstName": record.first,
+        "lastName": record.last,
+        "email": record.email,
+    }
+
+
+# --- resolvers ----------------------------------------------------------------------------
+
+
+def _refuse_stubs(argument: str, value: dict | None) -> None:
+    for name in STUB_INPUT_FIELDS.get(argument, ()):
+        if value and value.get(name) is not None:
+            raise Problem(
+                f"{argument}.{name}: this sandbox does not model it (a STUB in the reference)",
+                "BAD_USER_INPUT",
+            )
+
+
+def resolve_patients(ctx: Context, search=None, pagination=None, options=None) -> dict:
+    _refuse_stubs("options", options)
+    include_deleted = bool((options or {}).get("includeDeleted"))
+    page = max(1, (pagination or {}).get("page") or 1)
+    size = (pagination or {}).get("pageSize") or DEFAULT_PAGE_SIZE
+    size = max(1, min(size, MAX_PAGE_SIZE))
+    found = [
+        p
+        for p in sorted(ctx.store.patients.values(), key=lambda p: p.id)
+        if (include_deleted or not p.deleted) and (not search or p.matches(search.strip()))
+    ]
+    start = (page - 1) * size
+    return {
+        "data": [present_patient(p) for p in found[start : start + size]],
+        "pageInfo": {"page": page, "pageSize": size, "hasMore": start + size < len(found)},
+    }
+
+
+def resolve_create_patient(ctx: Context, patientData=None, insData=None, **deprecated) -> dict:
+    """The deprecated top-level arguments still work; patientData wins where both are given."""
+    _refuse_stubs("patientData", patientData)
+    if insData is not None:
+        raise Problem(
+            "insData: this sandbox does not model it (a STUB in the reference)", "BAD_USER_INPUT"
+        )
+    values = {**{k: v for k, v in deprecated.items() if v is not None}, **(patientData or {})}
+    first = (values.get("first") or "").strip()
+    last = (values.get("last") or "").strip()
+    email = (values.get("email") or "").strip() or None
+    phone = (values.get("phoneNumber") or "").strip() or None
+    dob = values.get("dob")
+    error = None
+    if not first:
+        error = "Patient first name is required"
+    elif not last:
+        error = "Patient last name is required"
+    elif email and not _EMAIL.match(email):
+        error = "Invalid email address"
+    elif dob is not None and dob > ctx.now.date():
+        error = "Date of birth cannot be in the future"
+    elif phone and not _PHONE.match(phone):
+        error = "Invalid phone number"
+    if error:
+        return {"data": None, "error": error}
+    record = PatientRecord(
+        id=ctx.store.new_id(),
+        first=first,
+        last=last,
+        email=email,
+        dob=dob,
+        phone_number=phone,
+        phone_type=values.get("phoneType"),
+        created_at=ctx.now,
+    )
+    ctx.store.patients[record.id] = record
+    return {"data": present_patient(record), "error": None}
+
+
+def resolve_create_integration_token(ctx: Context, patient: str) -> dict:
+    patient_id = object_id(patient)
+    record = ctx.store.patients.get(patient_id)
+    if record is None or record.deleted:
+        return {"data": None, "error": "Patient not found"}
+    token = TokenRecord(
+        token=secrets.token_urlsafe(32),
+        patient_id=patient_id,
+        created_at=ctx.now,
+        expires_at=ctx.now + TOKEN_LIFETIME,
+    )
+    ctx.store.tokens[token.token] = token
+    return {"data": {"token": token.token}, "error": None}
+
+
+def resolve_integration_token(ctx: Context, patient: str) -> dict | None:
+    """The patient's newest token that is still valid; null when there is none."""
+    patient_id = object_id(patient)
+    valid = [
+        t
+        for t in ctx.store.tokens.values()
+        if t.patient_id == patient_id and ctx.store.valid_token(t.token, ctx.now)
+    ]
+    if not valid:
+        return None
+    return {"token": max(valid, key=lambda t: t.created_at).token}
+
+
+ROOT_RESOLVERS = {
+    "Query": {"patients": resolve_patients, "integrationToken": resolve_integration_token},
+    "Mutation": {
+        "createPatient": resolve_create_patient,
+        "createIntegrationToken": resolve_create_integration_token,
+    },
+}
+
+
+def _bind(resolve):
+    return lambda _root, info, **args: resolve(info.context, **args)
+
+
+def parse_date(value: Any) -> date:
+    match = _DATE.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ValueError(f"Date cannot represent {value!r}: expected YYYY-MM-DD")
+    return date.fromisoformat(match[1])
+
+
+def _parse_date_literal(node, _variables=None) -> date:
+    if not isinstance(node, StringValueNode):
+        raise GraphQLError("Date cannot represent a non string value.")
+    return parse_date(node.value)
+
+
+def _serialize_date(value: Any) -> str:
+    day = value if isinstance(value, date) else parse_date(value)
+    return f"{day.isoformat()}T00:00:00.000Z"
+
+
+@cache
+def schema() -> GraphQLSchema:
+    built = build_schema(SCHEMA_PATH.read_text())
+    for root, resolvers in ROOT_RESOLVERS.items():
+        fields = built.type_map[root].fields
+        for name, resolve in resolvers.items():
+            fields[name].resolve = _bind(resolve)
+    scalar = built.type_map["Date"]
+    scalar.parse_value, scalar.parse_literal, scalar.serialize = (
+        parse_date,
+        _parse_date_literal,
+        _serialize_date,
+    )
+    return built
+
+
+# --- execution ----------------------------------------------------------------------------
+
+
+def _error(message: str, code: str) -> dict:
+    return {"message": message, "extensions": {"code": code}}
+
+
+def execute(ctx: Context, payload: Any) -> tuple[int, dict]:
+    """(HTTP status, body) for one GraphQL request body, Apollo style."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+        return 400, {"errors": [_error("GraphQL operations must contain a `query`", "BAD_REQUEST")]}
+    try:
+        document = parse(payload["query"])
+    except GraphQLError as exc:
+        return 400, {"errors": [_error(exc.message, "GRAPHQL_PARSE_FAILED")]}
+    problems = validate(schema(), document)
+    if problems:
+        return 400, {"errors": [_error(e.message, "GRAPHQL_VALIDATION_FAILED") for e in problems]}
+    variables = payload.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        return 400, {"errors": [_error("`variables` must be an object", "BAD_REQUEST")]}
+    with ctx.store.lock:
+        result = graphql_execute(
+            schema(),
+            document,
+            variable_values=variables,
+            operation_name=payload.get("operationName"),
+            context_value=ctx,
+        )
+    if result.errors and result.data is None and all(e.path is None for e in result.errors):
+        return 400, {"errors": [_error(e.message, "BAD_USER_INPUT") for e in result.errors]}
+    body: dict[str, Any] = {}
+    if result.errors:
+        body["errors"] = []
+        for error in result.errors:
+            formatted = error.formatted
+            formatted.setdefault("extensions", {}).setdefault("code", "INTERNAL_SERVER_ERROR")
+            body["errors"].append(formatted)
+    body["data"] = result.data
+    return 200, body
