@@ -27,6 +27,8 @@ VENDOR_SANDBOXES = [
     "integrations.healthie.sandbox.app.HealthieSandbox",
     "integrations.betterpt.sandbox.app.BetterPTSandbox",
     "integrations.semble.sandbox.app.SembleSandbox",
+    "integrations.qualiphy.sandbox.app.QualiphySandbox",
+    "integrations.hcw.sandbox.app.HCWSandbox",
 ]
 
 FAULT_KINDS = {"latency", "http_500", "http_429", "timeout", "reset", "malformed"}

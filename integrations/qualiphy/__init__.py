@@ -1,0 +1,1 @@
+"""Qualiphy exam invites: REST client (client.py), webhook parsing (webhooks.py), sandbox."""

@@ -1,0 +1,320 @@
+"""Qualiphy's exam lifecycle webhook: the raw POST body read into typed events.
+
+Qualiphy POSTs JSON to the `webhook_url` given to `exam_invite`, discriminated by the integer
+`event`:
+
+- 1 ConsultationComplete: the provider's verdict (`exam_status`: Approved, Rejected, Deferred to
+  Medical Director, NA, Missed), `exam_url` (a PDF, valid 24 h), ids as strings;
+- 2 PrescriptionConfirmed: Rx exams only, ids as integers, the prescription items;
+- 3 PrescriptionTracking: partner-pharmacy shipments only.
+
+The webhook is **unsigned**: the app's endpoint carries a secret in its URL (`secret_matches`) and
+should answer 200 fast, then process. Qualiphy retries slow answers, so every event has a
+`dedupe_key` of (event, patient_exam_id), ids normalised to strings whatever spelling came in.
+Patient data (email, phone, answers) stays out of `repr`.
+
+No Django here: the app's view calls `parse_event(request.body)`.
+"""
+
+import hmac
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+CONSULTATION_COMPLETE = 1
+PRESCRIPTION_CONFIRMED = 2
+PRESCRIPTION_TRACKING = 3
+
+APPROVED = "Approved"
+REJECTED = "Rejected"
+DEFERRED = "Deferred to Medical Director"
+NOT_AVAILABLE = "NA"
+MISSED = "Missed"
+EXAM_STATUSES = frozenset({APPROVED, REJECTED, DEFERRED, NOT_AVAILABLE, MISSED})
+
+
+class WebhookPayloadError(ValueError):
+    """The body is not a Qualiphy event we can read (answer 400; do not record it)."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    no: int | None = None
+    question_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ConsultationComplete:
+    """Event 1: the consultation is over; `exam_status` is the verdict."""
+
+    patient_exam_id: str
+    exam_id: str
+    exam_status: str
+    exam_name: str | None = None
+    exam_url: str | None = field(default=None, repr=False)  # PDF link, expires after 24 h
+    reason: str | None = None
+    rx_status: str | None = None
+    provider_name: str | None = None
+    clinic_name: str | None = None
+    additional_data: str | None = None  # echoed from exam_invite (our reference)
+    patient_email: str | None = field(default=None, repr=False)
+    patient_phone_number: str | None = field(default=None, repr=False)
+    questions_answers: tuple[Answer, ...] = field(default=(), repr=False)
+    event: int = CONSULTATION_COMPLETE
+
+    @property
+    def dedupe_key(self) -> tuple[int, str]:
+        return (self.event, self.patient_exam_id)
+
+    @property
+    def is_approved(self) -> bool:
+        return self.exam_status == APPROVED
+
+    @property
+    def is_known_status(self) -> bool:
+        return self.exam_status in EXAM_STATUSES
+
+
+@dataclass(frozen=True)
+class Tracking:
+    tracking_number: str | None = None
+    ship_carrier: str | None = None
+    delivery_service: str | None = None
+    rx_number: str | None = None
+    pharmacy_location: str | None = None
+
+
+@dataclass(frozen=True)
+class Prescription:
+    prescription_id: str
+    drug_name: str | None = None
+    strength: str | None = None
+    quantity: str | None = None
+    schedule_code: str | None = None  # a controlled substance when set (storage is regulated)
+    pharmacy_name: str | None = None
+    tracking: tuple[Tracking, ...] = ()
+
+
+@dataclass(frozen=True)
+class PrescriptionConfirmed:
+    """Event 2: the treatment order is written and confirmed at the pharmacy (Rx exams)."""
+
+    patient_exam_id: str
+    exam_id: str
+    exam_status: str | None = None
+    exam_name: str | None = None
+    exam_url: str | None = field(default=None, repr=False)
+    rx_status: str | None = None
+    provider_name: str | None = None
+    prescribed_os_id: int | None = None
+    prescriptions: tuple[Prescription, ...] = field(default=(), repr=False)
+    patient_email: str | None = field(default=None, repr=False)
+    patient_phone_number: str | None = field(default=None, repr=False)
+    event: int = PRESCRIPTION_CONFIRMED
+
+    @property
+    def dedupe_key(self) -> tuple[int, str]:
+        return (self.event, self.patient_exam_id)
+
+
+@dataclass(frozen=True)
+class PrescriptionTracking:
+    """Event 3: a partner pharmacy shipped the treatment."""
+
+    patient_exam_id: str
+    prescription_id: str | None = None
+    tracking_number: str | None = None
+    delivery_service: str | None = None
+    pharmacy_location: str | None = None
+    order_id: str | None = None
+    event: int = PRESCRIPTION_TRACKING
+
+    @property
+    def dedupe_key(self) -> tuple[int, str]:
+        return (self.event, self.patient_exam_id)
+
+
+@dataclass(frozen=True)
+class UnknownEvent:
+    """An `event` number this code does not know yet: acknowledge it, record nothing."""
+
+    event: int
+    patient_exam_id: str | None
+
+    @property
+    def dedupe_key(self) -> tuple[int, str]:
+        return (self.event, self.patient_exam_id or "")
+
+
+Event = ConsultationComplete | PrescriptionConfirmed | PrescriptionTracking | UnknownEvent
+
+
+def secret_matches(provided: str | None, expected: str | None) -> bool:
+    """Constant-time check of the secret in the webhook URL; never true without a secret."""
+    if not expected or not provided:
+        return False
+    return hmac.compare_digest(provided.encode(), expected.encode())
+
+
+def parse_event(body: bytes | str | dict) -> Event:
+    """Read one webhook body. Raises WebhookPayloadError for anything that is not an event."""
+    if isinstance(body, bytes | str):
+        try:
+            payload = json.loads(body or b"null")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise WebhookPayloadError("body is not JSON") from exc
+    else:
+        payload = body
+    if not isinstance(payload, dict):
+        raise WebhookPayloadError("body is not a JSON object")
+    try:
+        event = _int(payload.get("event"))
+        if event is None:
+            raise ValueError("no event number")
+        if event == CONSULTATION_COMPLETE:
+            return _consultation_complete(payload)
+        if event == PRESCRIPTION_CONFIRMED:
+            return _prescription_confirmed(payload)
+        if event == PRESCRIPTION_TRACKING:
+            return _prescription_tracking(payload)
+        logger.warning("qualiphy webhook: unknown event %s", event)
+        exam = payload.get("patient_exam_id")
+        return UnknownEvent(event=event, patient_exam_id=_id(exam) if exam is not None else None)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise WebhookPayloadError(f"unreadable event: {exc}") from exc
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _consultation_complete(payload: dict) -> ConsultationComplete:
+    status = _str(payload.get("exam_status"))
+    if not status:
+        raise ValueError("exam_status is missing")
+    if status not in EXAM_STATUSES:
+        logger.warning("qualiphy webhook: unknown exam_status %r", status)
+    return ConsultationComplete(
+        patient_exam_id=_id(payload["patient_exam_id"]),
+        exam_id=_id(payload["exam_id"]),
+        exam_status=status,
+        exam_name=_str(payload.get("exam_name")),
+        exam_url=_str(payload.get("exam_url")) or None,
+        reason=_str(payload.get("reason")),
+        rx_status=_str(payload.get("rx_status")),
+        provider_name=_str(payload.get("provider_name")),
+        clinic_name=_str(payload.get("clinic_name")),
+        additional_data=_str(payload.get("additional_data")),
+        patient_email=_str(payload.get("patient_email")),
+        patient_phone_number=_str(payload.get("patient_phone_number")),
+        questions_answers=_answers(payload.get("questions_answers")),
+    )
+
+
+def _prescription_confirmed(payload: dict) -> PrescriptionConfirmed:
+    items = payload.get("prescription") or []
+    if not isinstance(items, list):
+        raise TypeError("prescription is not a list")
+    return PrescriptionConfirmed(
+        patient_exam_id=_id(payload["patient_exam_id"]),
+        exam_id=_id(payload["exam_id"]),
+        exam_status=_str(payload.get("exam_status")),
+        exam_name=_str(payload.get("exam_name")),
+        exam_url=_str(payload.get("exam_url")) or None,
+        rx_status=_str(payload.get("rx_status")),
+        provider_name=_str(payload.get("provider_name")),
+        prescribed_os_id=_int(payload.get("prescribed_os_id")),
+        prescriptions=tuple(_prescription(item) for item in items if isinstance(item, dict)),
+        patient_email=_str(payload.get("patient_email")),
+        patient_phone_number=_str(payload.get("patient_phone_number")),
+    )
+
+
+def _prescription_tracking(payload: dict) -> PrescriptionTracking:
+    prescription = payload.get("prescription_id")
+    return PrescriptionTracking(
+        patient_exam_id=_id(payload["patient_exam_id"]),
+        prescription_id=_id(prescription) if prescription not in (None, "") else None,
+        tracking_number=_str(payload.get("tracking_number")),
+        delivery_service=_str(payload.get("delivery_service")),
+        pharmacy_location=_str(payload.get("pharmacy_location")),
+        order_id=_str(payload.get("order_id")),
+    )
+
+
+def _prescription(item: dict) -> Prescription:
+    tracking = item.get("prescription_tracking") or []
+    if not isinstance(tracking, list):
+        raise TypeError("prescription_tracking is not a list")
+    return Prescription(
+        prescription_id=_id(item["prescription_id"]),
+        drug_name=_str(item.get("drug_name")),
+        strength=_str(item.get("strength")),
+        quantity=_str(item.get("quantity")),
+        schedule_code=_str(item.get("schedule_code")) or None,
+        pharmacy_name=_str(item.get("pharmacy_name")),
+        tracking=tuple(
+            Tracking(
+                tracking_number=_str(t.get("tracking_number")),
+                ship_carrier=_str(t.get("ship_carrier")),
+                delivery_service=_str(t.get("delivery_service")),
+                rx_number=_str(t.get("rx_number")),
+                pharmacy_location=_str(t.get("pharmacy_location")),
+            )
+            for t in tracking
+            if isinstance(t, dict)
+        ),
+    )
+
+
+def _answers(value: Any) -> tuple[Answer, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise TypeError("questions_answers is not a list")
+    return tuple(
+        Answer(
+            question=_str(item.get("question")) or "",
+            answer=_str(item.get("answer")) or "",
+            no=_int(item.get("no")),
+            question_id=_int(item.get("question_id")),
+        )
+        for item in value
+        if isinstance(item, dict)
+    )
+
+
+def _id(value: Any) -> str:
+    """Ids come as strings in event 1 and integers in event 2: always a string here."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise TypeError(f"not an id: {type(value).__name__}")
+    text = str(value).strip()
+    if not text:
+        raise ValueError("empty id")
+    return text
+
+
+def _str(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise TypeError(f"expected a string, got {type(value).__name__}")
+
+
+def _int(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise TypeError("expected an integer, got a boolean")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    raise ValueError(f"expected an integer, got {value!r}")
