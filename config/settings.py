@@ -101,6 +101,22 @@ CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "locmem://"))}
 
 # Celery: Redis in production; the demo uses a broker that needs no server.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://localhost:6379/0")
+# Redis re-delivers a task whose worker died (late ack) once this many seconds have passed.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    # How often a worker sweeps for such tasks (seconds × every Nth sweep scans Redis).
+    "unacked_restore_interval": int(os.environ.get("CELERY_UNACKED_RESTORE_INTERVAL", "10")),
+    "unacked_restore_throttle": int(os.environ.get("CELERY_UNACKED_RESTORE_THROTTLE", "10")),
+}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The demo's broker: folders on disk, no server to run.
+    _broker_dir = Path(os.environ.get("CELERY_BROKER_DIR", BASE_DIR / ".demo-broker"))
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -142,6 +158,9 @@ LOGGING = {
     "loggers": {name: {"level": "WARNING"} for name in ("httpx", "httpcore")},
 }
 
+# The app's public base URL, for links vendors call back (Qualiphy's webhook).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # --- Booking flow ---------------------------------------------------------------------------------
 BOOKING_HOLD_MINUTES = int(os.environ.get("BOOKING_HOLD_MINUTES", "5"))
 BOOKING_AVAILABILITY_CACHE_SECONDS = int(os.environ.get("BOOKING_AVAILABILITY_CACHE_SECONDS", "60"))
@@ -153,11 +172,23 @@ BOOKING_UID_DOMAIN = os.environ.get("BOOKING_UID_DOMAIN", "")  # empty: the requ
 BOOKING_SETTLE_RETRY_SECONDS = int(os.environ.get("BOOKING_SETTLE_RETRY_SECONDS", "30"))
 BOOKING_SEARCH_MONTHS = int(os.environ.get("BOOKING_SEARCH_MONTHS", "3"))
 
+# Provisioning retries: full-jitter exponential backoff from the base, capped at the max.
+# A worker's lease on one part: how long a killed worker keeps others off it.
+PROVISIONING_LEASE_SECONDS = int(os.environ.get("PROVISIONING_LEASE_SECONDS", "120"))
+PROVISIONING_MAX_RETRIES = int(os.environ.get("PROVISIONING_MAX_RETRIES", "12"))
+PROVISIONING_RETRY_BASE_SECONDS = float(os.environ.get("PROVISIONING_RETRY_BASE_SECONDS", "5"))
+PROVISIONING_RETRY_MAX_SECONDS = float(os.environ.get("PROVISIONING_RETRY_MAX_SECONDS", "600"))
+
 CELERY_BEAT_SCHEDULE = {
     # Bookings whose Healthie outcome is unknown, or left pending when the broker was down.
     "settle-unknown-bookings": {
         "task": "scheduling.tasks.settle_unknown_bookings",
         "schedule": 120.0,
+    },
+    # Provisioning parts whose task was never queued (the broker was down at the time).
+    "requeue-stalled-provisions": {
+        "task": "scheduling.tasks.requeue_stalled_provisions",
+        "schedule": 300.0,
     },
 }
 

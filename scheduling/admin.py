@@ -1,7 +1,18 @@
 from django.contrib import admin
 from django.utils import timezone
 
-from scheduling.models import Booking, BookingPage, BookingStatusChange, SlotHold
+from scheduling import provisioning
+from scheduling.models import (
+    AppointmentTypePlan,
+    Booking,
+    BookingChange,
+    BookingPage,
+    BookingStatusChange,
+    ProviderVideoRoute,
+    Provision,
+    QualiphyExam,
+    SlotHold,
+)
 
 
 @admin.register(BookingPage)
@@ -31,6 +42,58 @@ class StatusChangeInline(admin.TabularInline):
         return False
 
 
+class ProvisionInline(admin.TabularInline):
+    """Per vendor: pending, ready (with its link) or failed (why)."""
+
+    model = Provision
+    extra = 0
+    can_delete = False
+    fields = ["part", "status", "failure_reason", "attempts", "external_id", "updated_at"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.action(description="Retry failed provisioning")
+def retry_failed_provisioning(modeladmin, request, queryset):
+    provisions = Provision.objects.filter(status=Provision.Status.FAILED)
+    if queryset.model is Booking:
+        provisions = provisions.filter(booking__in=queryset)
+    else:
+        provisions = provisions.filter(id__in=queryset)
+    ids = list(provisions.values_list("id", flat=True))
+    for provision_id in ids:
+        provisioning.provision_retry(provision_id=provision_id)
+    modeladmin.message_user(request, f"Queued {len(ids)} failed part(s) to try again.")
+
+
+class ChangeInline(admin.TabularInline):
+    """Reschedules and cancellations: old time, new time, who, when, outcome."""
+
+    model = BookingChange
+    extra = 0
+    can_delete = False
+    verbose_name = "change"
+    fields = [
+        "created_at",
+        "kind",
+        "by",
+        "state",
+        "reason",
+        "old_start",
+        "new_start",
+        "done_at",
+        "attempts",
+        "note",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
     list_display = [
@@ -53,7 +116,8 @@ class BookingAdmin(admin.ModelAdmin):
         "healthie_patient_id",
     ]
     date_hierarchy = "start"
-    inlines = [StatusChangeInline]
+    inlines = [StatusChangeInline, ChangeInline, ProvisionInline]
+    actions = [retry_failed_provisioning]
     readonly_fields = [
         "reference",
         "idempotency_key",
@@ -65,6 +129,12 @@ class BookingAdmin(admin.ModelAdmin):
         "hold_token",
         "created_at",
         "updated_at",
+        "manage_token",
+        "reschedule_count",
+        "sequence",
+        "cancelled_at",
+        "healthie_pm_status",
+        "healthie_checked_at",
     ]
     fieldsets = [
         (None, {"fields": ["reference", "status", "status_reason", "page"]}),
@@ -100,6 +170,21 @@ class BookingAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        (
+            "Changes (manage link)",
+            {
+                "fields": [
+                    "reschedule_count",
+                    "sequence",
+                    "cancelled_at",
+                    "healthie_pm_status",
+                    "healthie_checked_at",
+                    "manage_token",
+                ],
+                "description": "The manage token lets whoever has it change the appointment: "
+                "share it only with the patient.",
+            },
+        ),
     ]
 
     def has_add_permission(self, request):
@@ -115,6 +200,58 @@ class SlotHoldAdmin(admin.ModelAdmin):
     @admin.display(boolean=True)
     def is_live(self, obj: SlotHold) -> bool:
         return obj.expires_at > timezone.now()
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(AppointmentTypePlan)
+class AppointmentTypePlanAdmin(admin.ModelAdmin):
+    list_display = [
+        "appointment_type_id",
+        "label",
+        "video",
+        "semble_questionnaire_token",
+        "qualiphy_exam_ids",
+    ]
+    search_fields = ["appointment_type_id", "label"]
+
+
+@admin.register(ProviderVideoRoute)
+class ProviderVideoRouteAdmin(admin.ModelAdmin):
+    list_display = ["provider_id", "hcw_doctor_email", "hcw_queue"]
+    search_fields = ["provider_id", "hcw_doctor_email", "hcw_queue"]
+
+
+class QualiphyExamInline(admin.TabularInline):
+    model = QualiphyExam
+    extra = 0
+    can_delete = False
+    fields = ["patient_exam_id", "exam_id", "title", "status", "cancelled"]
+    readonly_fields = fields
+
+
+@admin.register(Provision)
+class ProvisionAdmin(admin.ModelAdmin):
+    list_display = ["booking", "part", "status", "attempts", "updated_at"]
+    list_filter = ["status", "part"]
+    search_fields = ["booking__reference", "external_id"]
+    readonly_fields = [
+        "booking",
+        "part",
+        "status",
+        "failure_reason",
+        "attempts",
+        "external_id",
+        "patient_url",
+        "details",
+        "written_to_healthie",
+        "claimed_until",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [QualiphyExamInline]
+    actions = [retry_failed_provisioning]
 
     def has_add_permission(self, request):
         return False

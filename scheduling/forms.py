@@ -1,8 +1,65 @@
-"""The patient details form: four required fields with visible labels."""
+"""The patient details form: four required fields with visible labels, plus date of birth and
+state when the appointment type orders a Qualiphy exam (Qualiphy requires both)."""
 
 import re
+from datetime import date
 
 from django import forms
+
+STATE_CODES = (
+    "AL",
+    "AK",
+    "AZ",
+    "AR",
+    "CA",
+    "CO",
+    "CT",
+    "DE",
+    "DC",
+    "FL",
+    "GA",
+    "HI",
+    "ID",
+    "IL",
+    "IN",
+    "IA",
+    "KS",
+    "KY",
+    "LA",
+    "ME",
+    "MD",
+    "MA",
+    "MI",
+    "MN",
+    "MS",
+    "MO",
+    "MT",
+    "NE",
+    "NV",
+    "NH",
+    "NJ",
+    "NM",
+    "NY",
+    "NC",
+    "ND",
+    "OH",
+    "OK",
+    "OR",
+    "PA",
+    "RI",
+    "SC",
+    "SD",
+    "TN",
+    "TX",
+    "UT",
+    "VT",
+    "VA",
+    "WA",
+    "WV",
+    "WI",
+    "WY",
+)
+US_STATES = [("", "Choose your state"), *((code, code) for code in STATE_CODES)]
 
 PHONE_CHARS = re.compile(r"^[0-9+().\-\s]+$")
 
@@ -37,7 +94,38 @@ class PatientDetailsForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel", "inputmode": "tel"}),
     )
 
-    field_order = ["first_name", "last_name", "email", "phone"]
+    field_order = ["first_name", "last_name", "email", "phone", "date_of_birth", "patient_state"]
+
+    def __init__(self, *args, needs_exam_details: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if needs_exam_details:
+            self.fields["date_of_birth"] = forms.DateField(
+                label="Date of birth",
+                error_messages={
+                    "required": "Enter your date of birth.",
+                    "invalid": "Enter your date of birth like 1990-05-17.",
+                },
+                widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
+            )
+            self.fields["patient_state"] = forms.ChoiceField(
+                label="State",
+                choices=US_STATES,
+                help_text="The US state you will be in during the visit.",
+                error_messages={"required": "Choose the state you will be in."},
+            )
+
+    def clean_date_of_birth(self) -> date:
+        value = self.cleaned_data["date_of_birth"]
+        if not date(1900, 1, 1) <= value < date.today():
+            raise forms.ValidationError("Enter a date of birth in the past.")
+        return value
+
+    def payload(self) -> dict:
+        """The cleaned details as JSON (for the signed confirm token)."""
+        data = dict(self.cleaned_data)
+        if data.get("date_of_birth"):
+            data["date_of_birth"] = data["date_of_birth"].isoformat()
+        return data
 
     def clean_phone(self) -> str:
         value = self.cleaned_data["phone"].strip()

@@ -24,7 +24,7 @@ from integrations.errors import (
     RejectedError,
     TransientError,
 )
-from scheduling import conf, selectors
+from scheduling import conf, provisioning, selectors
 from scheduling.forms import VENDOR_FIELDS
 from scheduling.models import Booking, BookingPage, BookingStatusChange, SlotHold
 from scheduling.upstream import healthie
@@ -56,6 +56,8 @@ class PatientDetails:
     last_name: str
     email: str
     phone: str
+    date_of_birth: str | None = None  # ISO date; asked only when an exam is ordered
+    patient_state: str = ""
 
 
 # ------------------------------------------------------------------------------------------------
@@ -368,6 +370,8 @@ def _confirm(booking: Booking, appointment, *, reason: str) -> None:
     _transition(booking, Status.CONFIRMED, reason)
     SlotHold.objects.filter(provider_id=booking.provider_id, start=booking.start).delete()
     _invalidate_on_commit(booking.provider_id)
+    booking_id = booking.id
+    transaction.on_commit(lambda: provisioning.provisioning_start(booking_id=booking_id))
 
 
 def _invalidate_on_commit(provider_id: str) -> None:

@@ -3,9 +3,12 @@
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 
-from scheduling import conf, selectors, services
-from scheduling.models import Booking
+from integrations.errors import ContractError, TransientError
+from integrations.transport import RetryPolicy
+from scheduling import conf, provisioning, selectors, services
+from scheduling.models import Booking, Provision
 
 MAX_SETTLE_RETRIES = 40  # ~20 minutes at the default 30 s countdown
 
@@ -25,4 +28,34 @@ def settle_unknown_bookings() -> int:
     ids = selectors.bookings_to_settle(older_than=timedelta(minutes=2))
     for booking_id in ids:
         services.booking_settle(booking_id=booking_id)
+    return len(ids)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def provision_part(self, provision_id: int) -> str | None:
+    """Provision one part of a booking; retried with jittered backoff while the vendor fails."""
+    try:
+        return provisioning.provision_run(provision_id=provision_id).status
+    except Provision.DoesNotExist:
+        return None  # its booking was deleted
+    except provisioning.ProvisionBusy:
+        raise self.retry(countdown=provisioning.lease().total_seconds()) from None
+    except (TransientError, ContractError) as exc:
+        if self.request.retries >= settings.PROVISIONING_MAX_RETRIES:
+            provisioning.provision_give_up(provision_id=provision_id, reason=str(exc))
+            return None
+        policy = RetryPolicy(
+            base_delay=settings.PROVISIONING_RETRY_BASE_SECONDS,
+            max_delay=settings.PROVISIONING_RETRY_MAX_SECONDS,
+        )
+        delay = policy.delay(self.request.retries, getattr(exc, "retry_after", None))
+        raise self.retry(countdown=delay) from None
+
+
+@shared_task(acks_late=True)
+def requeue_stalled_provisions() -> int:
+    """Sweeper for celery beat: parts whose task never reached a worker (broker was down)."""
+    ids = provisioning.stalled_provisions(older_than=timedelta(minutes=10))
+    for provision_id in ids:
+        provision_part.delay(provision_id)
     return len(ids)

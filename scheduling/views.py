@@ -9,19 +9,21 @@ URLs return full pages.
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url
-from icalendar import Calendar, Event
 
-from scheduling import selectors, services, timefmt, tokens
+from integrations.errors import VendorError
+from integrations.qualiphy import webhooks as qualiphy_webhooks
+from scheduling import calendar_files, conf, provisioning, selectors, services, timefmt, tokens
 from scheduling.flow import ANY_PROVIDER, PREFILL_FIELDS, FlowState
 from scheduling.forms import PatientDetailsForm
 from scheduling.models import Booking, BookingPage
@@ -509,6 +511,12 @@ def _details_context(page, payload: dict, form, *, details_token: str, types) ->
     }
 
 
+def _details_form(payload: dict, **kwargs) -> PatientDetailsForm:
+    plan = provisioning.plan_for(payload["type"])
+    needs = bool(plan and plan.needs_date_of_birth_and_state)
+    return PatientDetailsForm(needs_exam_details=needs, **kwargs)
+
+
 @require_http_methods(["GET", "POST"])
 @embeddable
 @origin_checked
@@ -553,7 +561,7 @@ def step_details(request: HttpRequest, slug: str) -> HttpResponse:
             "tz": tz,
             "tz_detected": tz_detected,
         }
-        form = PatientDetailsForm(initial={k: request.GET.get(k, "") for k in PREFILL_FIELDS})
+        form = _details_form(payload, initial={k: request.GET.get(k, "") for k in PREFILL_FIELDS})
         token = tokens.sign("details", payload)
         return render(
             request,
@@ -568,14 +576,14 @@ def step_details(request: HttpRequest, slug: str) -> HttpResponse:
     if payload.get("page") != page.slug:
         return _bad_token(request, tokens.TokenInvalid("other page"), page)
     if request.POST.get("edit"):
-        form = PatientDetailsForm(initial={k: request.POST.get(k, "") for k in PREFILL_FIELDS})
+        form = _details_form(payload, initial=request.POST.dict())
         context = _details_context(page, payload, form, details_token=token, types=types)
         return render(request, "scheduling/details.html", context)
-    form = PatientDetailsForm(request.POST)
+    form = _details_form(payload, data=request.POST)
     if not form.is_valid():
         context = _details_context(page, payload, form, details_token=token, types=types)
         return render(request, "scheduling/details.html", context, status=422)
-    confirm_token = tokens.sign("confirm", {**payload, "patient": form.cleaned_data})
+    confirm_token = tokens.sign("confirm", {**payload, "patient": form.payload()})
     context = _details_context(page, payload, form, details_token=token, types=types)
     return render(
         request,
@@ -664,15 +672,18 @@ def _booking_or_404(slug: str, reference: str) -> Booking:
     return booking
 
 
-def _google_calendar_url(booking: Booking, description: str) -> str:
-    query = {
-        "action": "TEMPLATE",
-        "text": f"{booking.appointment_type_name} with {booking.provider_name}".strip(),
-        "dates": f"{timefmt.utc_stamp(booking.start)}/{timefmt.utc_stamp(booking.end)}",
-        "details": description,
-        "ctz": booking.patient_timezone,
-    }
-    return "https://calendar.google.com/calendar/render?" + urlencode(query)
+def _calendar_description(request, booking: Booking) -> tuple[str, str]:
+    """The calendar entry's text (ending with the manage link) and the manage URL."""
+    manage_url = request.build_absolute_uri(
+        reverse("scheduling:manage", kwargs={"token": booking.manage_token})
+    )
+    description = calendar_files.event_description(
+        booking,
+        how=CONTACT_LABELS.get(booking.contact_type, booking.contact_type),
+        next_steps=CONTACT_NEXT_STEPS.get(booking.contact_type, ""),
+        manage_url=manage_url,
+    )
+    return description, manage_url
 
 
 @require_GET
@@ -705,39 +716,91 @@ def booked(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
         "contact_label": CONTACT_LABELS.get(booking.contact_type, booking.contact_type),
         "next_steps": next_steps,
         "ics_url": reverse("scheduling:booked_ics", kwargs={"slug": slug, "reference": reference}),
-        "google_url": _google_calendar_url(booking, next_steps),
+        "google_url": calendar_files.google_calendar_url(
+            booking, details=_calendar_description(request, booking)[0]
+        ),
     }
+    context["access"] = _visit_access(booking, slug)
     return _render(request, "scheduling/booked.html", context, partial="status")
+
+
+def _visit_access(booking: Booking, slug: str) -> dict:
+    kwargs = {"slug": slug, "reference": booking.reference}
+    return {
+        **provisioning.visit_access(booking=booking),
+        "url": reverse("scheduling:visit_access", kwargs=kwargs),
+        "page_url": reverse("scheduling:booked", kwargs=kwargs),
+    }
+
+
+@require_GET
+@embeddable
+def visit_access(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
+    """The confirmation page's links, polled by htmx until every part is settled."""
+    booking = _booking_or_404(slug, reference)
+    access = _visit_access(booking, slug)
+    response = render(
+        request,
+        "scheduling/confirmation/_visit_access.html#parts",
+        {"access": access},
+    )
+    if access["settled"]:
+        response.status_code = 286  # htmx: stop polling
+    return response
 
 
 @require_GET
 @embeddable
 def booked_ics(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
     booking = _booking_or_404(slug, reference)
-    if booking.status != Booking.Status.CONFIRMED:
+    if booking.status not in (Booking.Status.CONFIRMED, Booking.Status.CANCELLED):
         raise Http404("Not booked")
-    from scheduling import conf
-
-    cal = Calendar()
-    cal.add("prodid", "-//Clinic scheduling//Booking//EN")
-    cal.add("version", "2.0")
-    cal.add("method", "PUBLISH")
-    event = Event()
-    event.add("uid", f"{booking.reference}@{conf.uid_domain(request.get_host())}")
-    event.add("sequence", 0)
-    event.add("dtstamp", booking.created_at)
-    event.add("dtstart", booking.start)
-    event.add("dtend", booking.end)
-    event.add("summary", f"{booking.appointment_type_name} with {booking.provider_name}".strip())
-    event.add(
-        "description",
-        f"{CONTACT_LABELS.get(booking.contact_type, booking.contact_type)}. "
-        f"{CONTACT_NEXT_STEPS.get(booking.contact_type, '')} Reference: {booking.reference}",
+    description, manage_url = _calendar_description(request, booking)
+    ics = calendar_files.booking_ics(
+        booking,
+        domain=conf.uid_domain(request.get_host()),
+        description=description,
+        manage_url=manage_url,
     )
-    event.add("status", "CONFIRMED")
-    cal.add_component(event)
-    response = HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="appointment-{booking.reference[:8]}.ics"'
     )
     return response
+
+
+@require_GET
+@embeddable
+def questionnaire(request: HttpRequest, reference: str) -> HttpResponse:
+    """The patient's questionnaire: a fresh Semble integration token per click (they last a
+    week), so a link from an old e-mail still opens."""
+    booking = Booking.objects.filter(reference=reference).first()
+    if booking is None:
+        raise Http404
+    try:
+        url = provisioning.questionnaire_link(booking=booking)
+    except VendorError:
+        return _problem(
+            request,
+            "The questionnaire can't be opened right now",
+            "Please try again in a minute.",
+            status=503,
+        )
+    if url is None:
+        raise Http404
+    return redirect(url)
+
+
+@csrf_exempt  # a server-to-server POST: the secret in the URL is the protection
+@require_POST
+def qualiphy_webhook(request: HttpRequest, secret: str) -> HttpResponse:
+    """Qualiphy's exam events. Unsigned, so the URL carries our secret; answered fast."""
+    expected = settings.QUALIPHY_WEBHOOK_SECRET
+    if not expected or not qualiphy_webhooks.secret_matches(secret, expected):
+        raise Http404
+    try:
+        event = qualiphy_webhooks.parse_event(request.body)
+    except qualiphy_webhooks.WebhookPayloadError:
+        return HttpResponse(status=400)
+    provisioning.exam_event_record(event=event)
+    return HttpResponse(status=200)

@@ -6,16 +6,32 @@ from scheduling.models.booking import (
     BookingStatusChange,
     SlotHold,
     new_hold_token,
+    new_manage_token,
     new_reference,
     validate_id_list,
 )
+from scheduling.models.manage import BookingChange
+from scheduling.models.provisioning import (
+    AppointmentTypePlan,
+    ExamEvent,
+    ProviderVideoRoute,
+    Provision,
+    QualiphyExam,
+)
 
 __all__ = [
+    "AppointmentTypePlan",
+    "ExamEvent",
+    "ProviderVideoRoute",
+    "Provision",
+    "QualiphyExam",
     "Booking",
+    "BookingChange",
     "BookingPage",
     "BookingStatusChange",
     "SlotHold",
     "new_hold_token",
+    "new_manage_token",
     "new_reference",
     "validate_id_list",
 ]

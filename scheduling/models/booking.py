@@ -21,6 +21,17 @@ def new_hold_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def new_manage_token() -> str:
+    """The patient's manage-link secret: 256 random bits, URL-safe (43 characters).
+
+    Not the reference: the reference is an identifier (shown on pages, read out to the front
+    desk, searched in the admin, written to logs and to the calendar UID), while this token is a
+    capability (it lets whoever holds it move or cancel the appointment). It is never logged and
+    can be rotated without changing the reference or the calendar UID.
+    """
+    return secrets.token_urlsafe(32)
+
+
 def validate_id_list(value) -> None:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ValidationError('Enter a JSON list of Healthie ids as strings, e.g. ["101", "102"].')
@@ -133,6 +144,7 @@ class Booking(models.Model):
         UNKNOWN = "unknown", "Unknown (Healthie's answer was lost; being settled)"
         FAILED = "failed", "Failed (Healthie unavailable; not booked)"
         REJECTED = "rejected", "Rejected (slot taken or details refused)"
+        CANCELLED = "cancelled", "Cancelled (in Healthie: pm_status Cancelled, or deleted)"
 
     reference = models.CharField(max_length=32, unique=True, default=new_reference, editable=False)
     idempotency_key = models.CharField(max_length=64, unique=True, editable=False)
@@ -159,11 +171,34 @@ class Booking(models.Model):
     last_name = models.CharField(max_length=100)
     email = models.EmailField()
     phone = models.CharField(max_length=32)
+    # Asked only when the appointment type's plan orders Qualiphy exams (they require both).
+    date_of_birth = models.DateField(null=True, blank=True)
+    patient_state = models.CharField(
+        max_length=2, blank=True, help_text="US state (2 letters) the patient is in."
+    )
 
     healthie_appointment_id = models.CharField(max_length=32, blank=True, db_index=True)
     healthie_patient_id = models.CharField(max_length=32, blank=True)
     checkout_attempts = models.PositiveSmallIntegerField(default=0)
     hold_token = models.CharField(max_length=64, blank=True)
+
+    # Manage link, reschedules and cancellation (scheduling.manage_services).
+    manage_token = models.CharField(
+        max_length=64, unique=True, default=new_manage_token, editable=False
+    )
+    reschedule_count = models.PositiveSmallIntegerField(
+        default=0, help_text="Reschedules the patient made through the manage link."
+    )
+    sequence = models.PositiveIntegerField(
+        default=0, help_text="Calendar SEQUENCE: raised on every change of time or status."
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    healthie_pm_status = models.CharField(
+        max_length=32, blank=True, help_text="Healthie's pm_status when last checked."
+    )
+    healthie_checked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the mirror was last compared with Healthie."
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

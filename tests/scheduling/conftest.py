@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import Client
 
 from integrations.healthie.client import HealthieClient
-from scheduling.models import BookingPage
+from scheduling.models import AppointmentTypePlan, Booking, BookingPage
 
 ORIGIN = "http://testserver"
 VIDEO = "Healthie Video Call"
@@ -167,3 +167,58 @@ def run_threads(count: int, work):
 
     with ThreadPoolExecutor(max_workers=count) as pool:
         return list(pool.map(run, range(count)))
+
+
+# --- provisioning -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def booked(sandbox, db):
+    """A booking confirmed in Healthie (through the client) and mirrored locally."""
+
+    def book(type_id: str = "302", email: str = "grace.hopper@example.com") -> Booking:
+        with HealthieClient() as healthie:
+            start = healthie.next_available_slot(appointment_type_id=type_id, provider_id="101")
+            appointment = healthie.complete_checkout(
+                appointment_type_id=type_id,
+                contact_type="Healthie Video Call",
+                start=start,
+                timezone="America/Chicago",
+                provider_id="101",
+                first_name="Grace",
+                last_name="Hopper",
+                email=email,
+                phone_number="5551234567",
+            )
+        return Booking.objects.create(
+            idempotency_key=f"key-{appointment.id}",
+            status=Booking.Status.CONFIRMED,
+            provider_id="101",
+            provider_name="Maya Chen",
+            appointment_type_id=type_id,
+            appointment_type_name="Video Follow-up",
+            contact_type="Healthie Video Call",
+            start=start,
+            end=start + timedelta(minutes=30),
+            patient_timezone="America/Chicago",
+            first_name="Grace",
+            last_name="Hopper",
+            email=email,
+            phone="5551234567",
+            healthie_appointment_id=appointment.id,
+            healthie_patient_id=appointment.patient_id,
+        )
+
+    return book
+
+
+@pytest.fixture
+def plan(db):
+    plan, _ = AppointmentTypePlan.objects.update_or_create(
+        appointment_type_id="302",
+        defaults={
+            "video": AppointmentTypePlan.Video.BETTERPT,
+            "semble_questionnaire_token": "intake-form",
+        },
+    )
+    return plan

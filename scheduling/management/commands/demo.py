@@ -1,4 +1,5 @@
-"""`manage.py demo`: the sandbox server and the web app, in the foreground, until interrupted."""
+"""`manage.py demo`: the sandbox server, a Celery worker and the web app, in the foreground,
+until interrupted."""
 
 import contextlib
 import os
@@ -7,7 +8,9 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
@@ -20,7 +23,7 @@ def wait_for_port(port: int, seconds: float = 20) -> None:
 
 
 class Command(BaseCommand):
-    help = "Run the demo: sandbox server + web app (stops both on Ctrl-C)."
+    help = "Run the demo: sandbox server, Celery worker and web app (Ctrl-C stops all three)."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
@@ -29,9 +32,24 @@ class Command(BaseCommand):
     def handle(self, *args, port, sandbox_port, **options):
         manage = [sys.executable, "manage.py"]
         sandbox_url = f"http://127.0.0.1:{sandbox_port}"
-        env = {**os.environ, "SANDBOX_URL": sandbox_url, "DJANGO_DEBUG": "1"}
+        broker_dir = Path(settings.BASE_DIR) / ".demo-broker"
+        for folder in ("queue", "processed"):
+            (broker_dir / folder).mkdir(parents=True, exist_ok=True)
+        env = {
+            **os.environ,
+            "DJANGO_DEBUG": "1",
+            "SANDBOX_URL": sandbox_url,
+            "SITE_URL": f"http://127.0.0.1:{port}",
+            # A real Celery worker on a broker that needs no server: folders on disk.
+            "CELERY_BROKER_URL": "filesystem://",
+            "CELERY_BROKER_DIR": str(broker_dir),
+        }
+        worker = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-B"]
         processes = [
             subprocess.Popen([*manage, "sandbox", "--port", str(sandbox_port)], env=env),
+            subprocess.Popen(
+                [*worker, "-l", "INFO", "--schedule", str(broker_dir / "beat-schedule")], env=env
+            ),
             subprocess.Popen([*manage, "runserver", "--noreload", f"127.0.0.1:{port}"], env=env),
         ]
         wait_for_port(port)
@@ -60,6 +78,10 @@ class Command(BaseCommand):
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     process.kill()
-        failed = [p.args[2] for p in processes if p.returncode not in (0, -signal.SIGTERM, None)]
+        failed = [
+            " ".join(map(str, p.args[1:4]))
+            for p in processes
+            if p.returncode not in (0, -signal.SIGTERM, None)
+        ]
         if failed and not stop:
             raise SystemExit(f"demo stopped: {', '.join(failed)} exited")

@@ -6,7 +6,7 @@ Idempotent: run it any number of times; pages are updated in place by slug.
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from scheduling.models import BookingPage
+from scheduling.models import AppointmentTypePlan, BookingPage
 
 # Sandbox seed (integrations/healthie/sandbox/seed.py): providers 101 Maya Chen (New York),
 # 102 Samuel Okafor (New York), 103 Lucia Alvarez (Los Angeles); bookable types 301 Initial
@@ -37,9 +37,25 @@ DEMO_PAGES = [
     },
 ]
 
+# What each type gets after booking: the video follow-up a BetterPT room and the intake
+# questionnaire; the initial consultation the questionnaire.
+DEMO_PLANS = [
+    {
+        "appointment_type_id": "302",
+        "label": "Video Follow-up",
+        "video": AppointmentTypePlan.Video.BETTERPT,
+        "semble_questionnaire_token": "intake-form",
+    },
+    {
+        "appointment_type_id": "301",
+        "label": "Initial Consultation",
+        "semble_questionnaire_token": "intake-form",
+    },
+]
+
 
 class Command(BaseCommand):
-    help = "Create or update the demo booking pages (idempotent)."
+    help = "Create or update the demo booking pages and provisioning plans (idempotent)."
 
     def handle(self, *args, **options):
         with transaction.atomic():
@@ -52,3 +68,7 @@ class Command(BaseCommand):
                 if options["verbosity"]:
                     verb = "created" if created else "updated"
                     self.stdout.write(f"{verb} booking page /book/{page.slug}/")
+            for spec in DEMO_PLANS:
+                AppointmentTypePlan.objects.update_or_create(
+                    appointment_type_id=spec["appointment_type_id"], defaults=spec
+                )

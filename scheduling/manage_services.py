@@ -1,0 +1,607 @@
+"""Writes for the manage link: reschedule, cancel, and refreshing the mirror from Healthie.
+
+Each service owns its transaction and follows the booking rules (scheduling.services):
+- Nothing a patient submitted is lost: the change (a BookingChange, state pending, with the
+  form's idempotency key) is committed before Healthie is called; the outcome is written after.
+- One change per key: the booking row is locked (select_for_update) while a change is sent, so
+  a double submit waits and then returns the first outcome; Healthie is called at most once per
+  attempt, and an attempt whose answer was lost is settled by reading the appointment back,
+  never by sending it again blindly.
+- No slot is sold twice: the new time is held (SlotHold, unique per provider and start) and
+  Healthie checks availability itself (`enforce_availability: true`).
+- Healthie is the source of truth: before acting, the appointment is read from Healthie and the
+  mirror updated from it (staff may have moved or cancelled it there), and the clinic's rules
+  (scheduling.rules) are checked against that fresh state.
+
+Logs name bookings by reference and changes by id: never patient data, never the manage token.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from integrations.errors import (
+    ContractError,
+    OutcomeUnknownError,
+    RejectedError,
+    TransientError,
+)
+from integrations.healthie.types import Appointment
+from scheduling import conf, rules, selectors, services
+from scheduling.models import Booking, BookingChange, SlotHold
+from scheduling.upstream import healthie
+
+logger = logging.getLogger(__name__)
+
+Status = Booking.Status
+Kind = BookingChange.Kind
+By = BookingChange.By
+State = BookingChange.State
+
+CANCELLED_PM_STATUS = "Cancelled"
+# Healthie pm_status values after which the appointment no longer takes place. "No-Show" is not
+# here: the time has passed, and the rules already forbid changing a past appointment.
+GONE_PM_STATUSES = {"cancelled": "cancelled_in_healthie", "re-scheduled": "replaced_in_healthie"}
+
+
+class ChangeMismatch(Exception):
+    """The form does not fit this booking (a stale or forged form, or one for another slot)."""
+
+
+@dataclass(frozen=True)
+class ChangeOutcome:
+    booking: Booking
+    change: BookingChange
+    # Set when the clinic's rules refused the change (change.state rejected, reason = its code).
+    decision: rules.Decision | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.change.state == State.DONE
+
+    @property
+    def slot_taken(self) -> bool:
+        return self.change.state == State.REJECTED and self.change.reason == "slot_taken"
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    booking: Booking
+    appointment: Appointment | None  # Healthie's appointment (None: gone, or nothing to read)
+    # What this refresh found changed in Healthie (by "healthie") or settled of our own changes.
+    changes: list[BookingChange] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------------------------
+# The provisioning hook
+
+
+def provisioning_follow(*, booking_id: int, change: str) -> None:
+    """Make the booking's provisioning follow a change of its appointment. A no-op for now.
+
+    Called once per change after it is committed (transaction.on_commit), whoever made it (the
+    patient through the manage link, or staff in Healthie, found by a refresh), with `change`
+    one of "rescheduled", "cancelled" or "restored" (staff took a cancellation back in Healthie).
+
+    The provisioning issue implements it: reschedule moves the BetterPT room (a new room when the
+    session has started) and the HCW@Home invite (a new invite once accepted) and updates the
+    video link on the Healthie appointment; cancel cancels the room, deletes the invite and
+    cancels open Qualiphy exams. It should only enqueue (Celery tasks taking ids, safe to run
+    twice), as it runs in the patient's request.
+    """
+
+
+def _follow_on_commit(booking: Booking, change: str) -> None:
+    booking_id = booking.pk
+    transaction.on_commit(lambda: provisioning_follow(booking_id=booking_id, change=change))
+
+
+def _invalidate_on_commit(provider_id: str) -> None:
+    transaction.on_commit(lambda: services.availability_invalidate(provider_ids=[provider_id]))
+
+
+# ------------------------------------------------------------------------------------------------
+# Applying a change to the mirror (inside the caller's transaction, the booking row locked)
+
+
+def _length(booking: Booking) -> timedelta:
+    if booking.length_minutes:
+        return timedelta(minutes=booking.length_minutes)
+    return booking.end - booking.start
+
+
+def _finish(change: BookingChange, state: str, reason: str) -> None:
+    change.state, change.reason = state, reason
+    if state == State.DONE:
+        change.done_at = timezone.now()
+    change.save()
+    logger.info(
+        "booking change %s (%s by %s): %s (%s)", change.pk, change.kind, change.by, state, reason
+    )
+
+
+def _apply_move(booking: Booking, change: BookingChange, new_start: datetime, reason: str):
+    """The appointment now starts at `new_start`: mirror it, free the old time, follow."""
+    length = _length(booking)
+    booking.start, booking.end = new_start, new_start + length
+    if change.patient_timezone:
+        booking.patient_timezone = change.patient_timezone
+    if change.by == By.PATIENT:
+        booking.reschedule_count += 1
+    booking.sequence += 1
+    booking.save()
+    _finish(change, State.DONE, reason)
+    # Our booking now holds that time (held_slots counts confirmed bookings): drop the hold.
+    SlotHold.objects.filter(provider_id=booking.provider_id, start=new_start).delete()
+    _invalidate_on_commit(booking.provider_id)
+    _follow_on_commit(booking, "rescheduled")
+
+
+def _apply_cancel(booking: Booking, change: BookingChange, reason: str) -> None:
+    booking.cancelled_at = timezone.now()
+    booking.sequence += 1
+    booking.healthie_pm_status = booking.healthie_pm_status or CANCELLED_PM_STATUS
+    services._transition(booking, Status.CANCELLED, reason)
+    _finish(change, State.DONE, reason)
+    _invalidate_on_commit(booking.provider_id)
+    _follow_on_commit(booking, "cancelled")
+
+
+def _apply_restore(booking: Booking, change: BookingChange, reason: str) -> None:
+    booking.cancelled_at = None
+    booking.sequence += 1
+    services._transition(booking, Status.CONFIRMED, reason)
+    _finish(change, State.DONE, reason)
+    _invalidate_on_commit(booking.provider_id)
+    _follow_on_commit(booking, "restored")
+
+
+def _gone_reason(appointment: Appointment | None) -> str:
+    """Why Healthie's appointment no longer takes place ("" when it does)."""
+    if appointment is None or appointment.deleted_at is not None:
+        return "deleted_in_healthie"
+    return GONE_PM_STATUSES.get((appointment.pm_status or "").strip().lower(), "")
+
+
+def _read(booking: Booking) -> Appointment | None:
+    """Healthie's appointment for this booking, deleted ones included. Raises TransientError."""
+    return healthie().appointment(booking.healthie_appointment_id, include_deleted=True)
+
+
+def _settle(booking: Booking, change: BookingChange, appointment: Appointment | None) -> bool:
+    """An in-flight change of ours whose answer we never got: did it happen? Decided from
+    Healthie's appointment as read now. True when it turned out done."""
+    if change.kind == Kind.RESCHEDULE:
+        if appointment is not None and appointment.start == change.new_start:
+            _apply_move(booking, change, change.new_start, "settled_found")
+            return True
+    elif change.kind == Kind.CANCEL and _gone_reason(appointment):
+        booking.healthie_pm_status = (appointment.pm_status if appointment else "") or ""
+        _apply_cancel(booking, change, "settled_found")
+        return True
+    # Not there: it did not happen. The patient may try again (a retry looks first again), and
+    # a reschedule keeps its hold meanwhile, so the patient does not lose the new time.
+    _finish(change, State.FAILED, "not_changed")
+    return False
+
+
+def _sync(booking: Booking, appointment: Appointment | None) -> list[BookingChange]:
+    """Bring the mirror in line with Healthie's appointment; each difference is one change by
+    "healthie" (staff moved, cancelled, deleted or restored it there)."""
+    found: list[BookingChange] = []
+    now = timezone.now()
+    # First our own changes that were sent but never answered: they explain a difference.
+    for change in booking.changes.filter(state__in=[State.PENDING, State.UNKNOWN], attempts__gt=0):
+        _settle(booking, change, appointment)
+        found.append(change)
+    gone = _gone_reason(appointment)
+    if gone and booking.status != Status.CANCELLED:
+        change = BookingChange.objects.create(
+            booking=booking, kind=Kind.CANCEL, by=By.HEALTHIE, old_start=booking.start
+        )
+        booking.healthie_pm_status = (appointment.pm_status if appointment else "") or ""
+        _apply_cancel(booking, change, gone)
+        found.append(change)
+    elif not gone and booking.status == Status.CANCELLED:
+        change = BookingChange.objects.create(
+            booking=booking, kind=Kind.RESTORE, by=By.HEALTHIE, old_start=booking.start
+        )
+        _apply_restore(booking, change, "restored_in_healthie")
+        found.append(change)
+    if appointment is not None and appointment.start != booking.start:
+        change = BookingChange.objects.create(
+            booking=booking,
+            kind=Kind.RESCHEDULE,
+            by=By.HEALTHIE,
+            old_start=booking.start,
+            new_start=appointment.start,
+        )
+        if appointment.end and appointment.end > appointment.start:
+            length = appointment.end - appointment.start
+            booking.length_minutes = int(length / timedelta(minutes=1))
+        _apply_move(booking, change, appointment.start, "moved_in_healthie")
+        found.append(change)
+    if appointment is not None:
+        booking.healthie_pm_status = appointment.pm_status or ""
+    booking.healthie_checked_at = now
+    booking.save()
+    return found
+
+
+# ------------------------------------------------------------------------------------------------
+# Refresh
+
+
+def booking_refresh_from_healthie(*, booking: Booking) -> Refreshed:
+    """Read the appointment from Healthie and bring the mirror in line with it.
+
+    A booking whose checkout outcome is unknown is settled first (scheduling.services). Changes
+    of ours that were sent but never answered are settled from what Healthie shows; any other
+    difference is recorded as a change by "healthie" (staff moved, cancelled, deleted or
+    restored it there) and raises the calendar SEQUENCE. Raises selectors.UpstreamUnavailable
+    when Healthie cannot answer (nothing is written then).
+    """
+    if booking.status in (Status.UNKNOWN, Status.PENDING):
+        booking = services.booking_settle(booking_id=booking.pk)
+    if booking.status not in (Status.CONFIRMED, Status.CANCELLED) or not (
+        booking.healthie_appointment_id
+    ):
+        return Refreshed(booking, None)
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        try:
+            appointment = _read(booking)
+        except TransientError as exc:
+            raise selectors.UpstreamUnavailable(str(exc)) from exc
+        found = _sync(booking, appointment)
+    return Refreshed(booking, appointment, found)
+
+
+# ------------------------------------------------------------------------------------------------
+# Reschedule and cancel
+
+
+def _record(
+    *, booking: Booking, idempotency_key: str, kind: str, by: str, **fields
+) -> tuple[BookingChange, bool]:
+    """The change this key made, or a new one (committed before Healthie hears of it)."""
+    try:
+        with transaction.atomic():
+            change = BookingChange.objects.create(
+                booking=booking,
+                kind=kind,
+                by=by,
+                idempotency_key=idempotency_key,
+                old_start=booking.start,
+                **fields,
+            )
+        return change, True
+    except IntegrityError:
+        change = BookingChange.objects.get(idempotency_key=idempotency_key)
+        if change.booking_id != booking.pk or change.kind != kind:
+            raise ChangeMismatch from None
+        if kind == Kind.RESCHEDULE and change.new_start != fields.get("new_start"):
+            raise ChangeMismatch from None
+        return change, False
+
+
+def _prepare(booking: Booking, change: BookingChange, attempts_seen: int):
+    """Under the booking lock: the outcome to return now (done, answered meanwhile, or settled
+    from Healthie), or None when the change should be sent."""
+    change.refresh_from_db()
+    if change.state == State.DONE or change.attempts > attempts_seen:
+        return ChangeOutcome(booking, change)
+    return None
+
+
+def _fresh_state(booking: Booking, change: BookingChange):
+    """Under the booking lock: read Healthie's appointment (the mirror synced to it, which also
+    settles an earlier unanswered attempt of this change) and the provider's rules.
+
+    Returns (setting, Healthie's patient_reschedule_count); "done" when an earlier attempt of
+    this change turns out to have landed; None when Healthie could not answer (the change is
+    failed, unless an earlier attempt of it may have landed: then it stays unknown).
+    """
+    try:
+        appointment = _read(booking)
+        setting = rules.provider_setting(provider_id=booking.provider_id, fresh=True)
+    except (TransientError, selectors.UpstreamUnavailable):
+        if not (change.in_flight and change.attempts):
+            _finish(change, State.FAILED, "healthie_unavailable")
+        return None
+    _sync(booking, appointment)
+    change.refresh_from_db()
+    if change.state == State.DONE:
+        return "done"
+    count = appointment.patient_reschedule_count if appointment else 0
+    return setting, count or 0
+
+
+def _patient_rules_apply(by: str, decision: rules.Decision) -> rules.Decision:
+    """Patients are held to the clinic's rules; staff only to "not cancelled"."""
+    if by == By.PATIENT or decision.code == "cancelled":
+        return decision
+    return rules.ALLOWED
+
+
+def _ensure_hold(booking: Booking, change: BookingChange) -> SlotHold:
+    """The new time is held for this patient: their hold (renewed), or a fresh one when it
+    expired and nobody took the time meanwhile. Raises services.SlotTaken otherwise."""
+    token = change.hold_token
+    hold = SlotHold.objects.select_for_update().filter(token=token).first() if token else None
+    if hold and hold.provider_id == booking.provider_id and hold.start == change.new_start:
+        hold.expires_at = timezone.now() + timedelta(minutes=conf.hold_minutes())
+        hold.save(update_fields=["expires_at"])
+        return hold
+    return services._hold_insert(
+        page=booking.page,
+        provider_id=booking.provider_id,
+        start=change.new_start,
+        end=change.new_start + _length(booking),
+        appointment_type_id=booking.appointment_type_id,
+        contact_type=booking.contact_type,
+        provider_choice=booking.provider_id,
+    )
+
+
+def booking_reschedule(
+    *,
+    booking: Booking,
+    idempotency_key: str,
+    new_start: datetime,
+    hold_token: str,
+    patient_timezone: str,
+    by: str = By.PATIENT,
+) -> ChangeOutcome:
+    """Move the appointment to `new_start` (same provider, type and contact type), once per key.
+
+    The change's state says what happened: done (the mirror and the calendar SEQUENCE follow);
+    rejected ("slot_taken": the new time went to someone else, or a rule's code with
+    `outcome.decision`); failed (Healthie unavailable or refusing; nothing changed; the same form
+    may be sent again) or unknown (the answer was lost and Healthie could not be asked yet; the
+    manage page or a resubmit settles it by reading the appointment, never by resending).
+    """
+    if booking.page_id is None or not booking.healthie_appointment_id:
+        raise ChangeMismatch
+    change, created = _record(
+        booking=booking,
+        idempotency_key=idempotency_key,
+        kind=Kind.RESCHEDULE,
+        by=by,
+        new_start=new_start,
+        patient_timezone=patient_timezone,
+        hold_token=hold_token,
+    )
+    attempts_seen = change.attempts
+    lost_answer = False
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        early = _prepare(booking, change, attempts_seen)
+        if early:
+            return early
+        fresh = _fresh_state(booking, change)  # also settles an earlier, unanswered attempt
+        if fresh is None or fresh == "done":
+            return ChangeOutcome(booking, change)
+        setting, healthie_count = fresh
+        decision = rules.reschedule_decision(
+            setting=setting,
+            start=booking.start,
+            now=timezone.now(),
+            is_cancelled=booking.status == Status.CANCELLED,
+            reschedule_count=max(booking.reschedule_count, healthie_count),
+        )
+        decision = _patient_rules_apply(by, decision)
+        if not decision.allowed or new_start == booking.start:
+            _finish(change, State.REJECTED, decision.code if not decision.allowed else "same_time")
+            SlotHold.objects.filter(token=change.hold_token).exclude(token="").delete()
+            return ChangeOutcome(booking, change, decision if not decision.allowed else None)
+        try:
+            _ensure_hold(booking, change)
+        except services.SlotTaken:
+            _finish(change, State.REJECTED, "slot_taken")
+            return ChangeOutcome(booking, change)
+        change.attempts += 1
+        change.state, change.reason = State.PENDING, "sent"
+        change.old_start = booking.start  # as Healthie has it now
+        change.save()
+        try:
+            appointment = healthie().update_appointment(
+                id=booking.healthie_appointment_id,
+                start=new_start,
+                timezone=patient_timezone,
+                enforce_availability=True,
+            )
+        except (OutcomeUnknownError, ContractError) as exc:
+            # The move may have happened: never send it again blindly, read it back.
+            _finish(change, State.UNKNOWN, services._reason(exc))
+            lost_answer = True
+        except RejectedError as exc:
+            if services._is_slot_taken(exc):
+                _finish(change, State.REJECTED, "slot_taken")
+                SlotHold.objects.filter(token=change.hold_token).delete()
+                _invalidate_on_commit(booking.provider_id)  # our cached times were stale
+            else:  # our key, API version or Healthie's own rules: staff must look
+                _finish(change, State.FAILED, "healthie_refused")
+        except TransientError as exc:
+            _finish(change, State.FAILED, services._reason(exc))
+        else:
+            _apply_move(booking, change, appointment.start, "updated")
+            booking.healthie_pm_status = appointment.pm_status or ""
+            booking.healthie_checked_at = timezone.now()
+            booking.save()
+    if lost_answer:
+        change = booking_change_settle(change_id=change.pk)
+        booking = Booking.objects.get(pk=booking.pk)
+    return ChangeOutcome(booking, change)
+
+
+def booking_cancel(
+    *, booking: Booking, idempotency_key: str, note: str = "", by: str = By.PATIENT
+) -> ChangeOutcome:
+    """Cancel the appointment in Healthie (pm_status "Cancelled": it stays visible there,
+    nothing is deleted), once per key. `note` is the patient's optional reason (kept on the
+    change, never logged). States as for booking_reschedule."""
+    if not booking.healthie_appointment_id:
+        raise ChangeMismatch
+    change, created = _record(
+        booking=booking,
+        idempotency_key=idempotency_key,
+        kind=Kind.CANCEL,
+        by=by,
+        note=note[:1000],
+    )
+    if not created and note and not change.note:
+        BookingChange.objects.filter(pk=change.pk).update(note=note[:1000])
+    attempts_seen = change.attempts
+    lost_answer = False
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        early = _prepare(booking, change, attempts_seen)
+        if early:
+            return early
+        fresh = _fresh_state(booking, change)
+        if fresh is None or fresh == "done":
+            return ChangeOutcome(booking, change)
+        setting, _ = fresh
+        decision = rules.cancel_decision(
+            setting=setting,
+            start=booking.start,
+            now=timezone.now(),
+            is_cancelled=booking.status == Status.CANCELLED,
+        )
+        decision = _patient_rules_apply(by, decision)
+        if not decision.allowed:
+            _finish(change, State.REJECTED, decision.code)
+            return ChangeOutcome(booking, change, decision)
+        change.attempts += 1
+        change.state, change.reason = State.PENDING, "sent"
+        change.old_start = booking.start
+        change.save()
+        try:
+            appointment = healthie().cancel_appointment(booking.healthie_appointment_id)
+        except (OutcomeUnknownError, ContractError) as exc:
+            _finish(change, State.UNKNOWN, services._reason(exc))
+            lost_answer = True
+        except RejectedError:
+            _finish(change, State.FAILED, "healthie_refused")
+        except TransientError as exc:
+            _finish(change, State.FAILED, services._reason(exc))
+        else:
+            booking.healthie_pm_status = appointment.pm_status or CANCELLED_PM_STATUS
+            booking.healthie_checked_at = timezone.now()
+            _apply_cancel(booking, change, "updated")
+    if lost_answer:
+        change = booking_change_settle(change_id=change.pk)
+        booking = Booking.objects.get(pk=booking.pk)
+    return ChangeOutcome(booking, change)
+
+
+def booking_change_settle(*, change_id: int) -> BookingChange:
+    """Find out whether a change whose answer was lost happened, by reading the appointment.
+
+    Never sends it again. Found: done. Not there: failed ("not_changed"; the patient may try
+    again). Healthie unreachable: stays unknown (the manage page, or the patient's next submit,
+    settles it later). Safe to run twice or concurrently: the booking row is locked and only an
+    in-flight change is touched.
+    """
+    with transaction.atomic():
+        change = BookingChange.objects.get(pk=change_id)
+        booking = Booking.objects.select_for_update().get(pk=change.booking_id)
+        change.refresh_from_db()
+        if not change.in_flight:
+            return change
+        try:
+            appointment = _read(booking)
+        except TransientError:
+            logger.info("booking change %s: settle read failed, stays %s", change.pk, change.state)
+            return change
+        _sync(booking, appointment)  # settles this change first, then any other difference
+        change.refresh_from_db()
+    return change
+
+
+# ------------------------------------------------------------------------------------------------
+# Reads for the reschedule steps: the booking's provider, type and contact type, with
+# appointment_to_reschedule_id (so Healthie counts the appointment's own time as free), cached and
+# single-flight like the booking flow's (scheduling.selectors), and dropped with the provider's
+# availability version.
+
+
+def _reschedule_args(booking: Booking) -> dict:
+    return {
+        "appointment_type_id": booking.appointment_type_id,
+        "contact_type": booking.contact_type,
+        "provider_id": booking.provider_id,
+        "appointment_to_reschedule_id": booking.healthie_appointment_id,
+    }
+
+
+def _cached(kind: str, booking: Booking, produce, *parts):
+    providers = (booking.provider_id,)
+    key = selectors.cache_key(
+        kind, booking.healthie_appointment_id, booking.appointment_type_id, booking.contact_type,
+        providers, selectors.provider_versions(providers), *parts,
+    )  # fmt: skip
+    timeout = conf.availability_cache_seconds()
+    try:
+        return selectors.cached_call(key, produce, timeout=timeout)
+    except TransientError as exc:
+        raise selectors.UpstreamUnavailable(str(exc)) from exc
+
+
+def reschedule_open_days(*, booking: Booking, month: date, tz: str) -> list[date]:
+    """Days of `month` (in `tz`) with a time the appointment could move to."""
+
+    def fetch() -> list[str]:
+        days = healthie().days_available(**_reschedule_args(booking), month=month, timezone=tz)
+        return [d.isoformat() for d in days]
+
+    days = _cached("reschedule-days", booking, fetch, month.isoformat(), tz)
+    return [d for d in (date.fromisoformat(x) for x in days) if d.replace(day=1) == month]
+
+
+def reschedule_first_open_day(*, booking: Booking, tz: str) -> date | None:
+    today = timezone.now().astimezone(ZoneInfo(tz)).date()
+
+    def fetch() -> str | None:
+        found = healthie().next_available_slot(
+            **_reschedule_args(booking),
+            timezone=tz,
+            not_before=today,
+            not_after=today + timedelta(days=31 * conf.search_months()),
+        )
+        return found.isoformat() if found else None
+
+    value = _cached("reschedule-next", booking, fetch, today.isoformat(), tz)
+    return datetime.fromisoformat(value).astimezone(ZoneInfo(tz)).date() if value else None
+
+
+def reschedule_open_times(
+    *, booking: Booking, day: date, tz: str, keep_hold_token: str | None = None
+) -> list[datetime]:
+    """Start times on `day` (in `tz`) the appointment could move to: Healthie's, minus the
+    appointment's own time and the times other patients hold or booked through us."""
+
+    def fetch() -> list[tuple[str, str]]:
+        slots = healthie().available_slots(**_reschedule_args(booking), day=day, timezone=tz)
+        return [(s.start.isoformat(), s.provider_id) for s in slots]
+
+    raw = _cached("reschedule-times", booking, fetch, day.isoformat(), tz)
+    zone = ZoneInfo(tz)
+    starts = sorted(
+        {
+            start
+            for start, provider_id in ((datetime.fromisoformat(s), p) for s, p in raw)
+            if provider_id == booking.provider_id
+            and start.astimezone(zone).date() == day
+            and start != booking.start
+        }
+    )
+    held = selectors.held_slots(
+        provider_ids=(booking.provider_id,), starts=starts, keep=keep_hold_token
+    )
+    return [s for s in starts if (booking.provider_id, s) not in held]

@@ -1,0 +1,700 @@
+"""The patient's manage link: see the appointment as Healthie has it, reschedule it, cancel it.
+
+`/manage/<token>/` is the capability: an unguessable token (Booking.manage_token, 256 bits), not
+the booking id nor its reference; an unknown or altered token is a plain 404 that reveals
+nothing. Like the booking flow (scheduling.views), these pages need no account and no cookie, so
+they work inside the clinic's embedded widget: every step is a GET URL, the writes are POSTs
+carrying signed, expiring step tokens (scheduling.tokens) behind the Origin check
+(scheduling.security), and the reschedule steps reuse the booking calendar's picker partial.
+Views parse input, call one service or selector, and render.
+"""
+
+import logging
+import re
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from functools import wraps
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.defaults import page_not_found
+from django_htmx.http import push_url
+
+from scheduling import conf, manage_services, rules, selectors, services, timefmt, tokens
+from scheduling.flow import NOTICES
+from scheduling.models import Booking, BookingChange
+from scheduling.security import embeddable, origin_checked
+from scheduling.views import CONTACT_LABELS, _upstream_guard
+
+logger = logging.getLogger(__name__)
+
+# Manage tokens are URL-safe base64 (new_manage_token: 43 characters); anything else is not one.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,64}")
+REASON_MAX = 1000
+
+FAILED_MESSAGE = (
+    "We couldn't reach the clinic's scheduling system, so nothing has changed yet. "
+    "Your choice is saved on this page: please press the button again in a moment."
+)
+UNKNOWN_MESSAGE = (
+    "The clinic's scheduling system didn't answer in time, so we can't tell yet whether the "
+    "change went through. Press the button again in a moment: we check first and never "
+    "change it twice."
+)
+REFUSED_BY_HEALTHIE = (
+    "The clinic's scheduling system didn't accept this change. Please contact the clinic."
+)
+
+
+# ------------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _private(view):
+    """Manage pages live at a capability URL: keep it out of shared caches, search engines, the
+    Referer sent to other sites (same-origin keeps our own posts' Origin header, which the Origin
+    check needs) and our error logs (Django logs the path of every 4xx/5xx answer; here it is
+    logged with the token redacted instead)."""
+
+    @wraps(view)
+    def wrapped(request, *args, token: str, **kwargs):
+        try:
+            response = view(request, *args, token=token, **kwargs)
+        except Http404 as exc:
+            response = page_not_found(request, exc)
+        response["Cache-Control"] = "no-store, private"
+        response["Referrer-Policy"] = "same-origin"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        if response.status_code >= 400:
+            logger.info(
+                "manage %s %s: %s",
+                request.method,
+                request.path.replace(token, "<token>"),
+                response.status_code,
+            )
+            response._has_been_logged = True  # django.request would log the token
+        return response
+
+    return wrapped
+
+
+def _booking_or_404(token: str) -> Booking:
+    """The booking this manage token opens; 404 (the same for every failure) otherwise."""
+    if not TOKEN_SHAPE.fullmatch(token or ""):
+        raise Http404
+    booking = Booking.objects.select_related("page").filter(manage_token=token).first()
+    if booking is None:
+        raise Http404
+    return booking
+
+
+def _manage_url(booking: Booking) -> str:
+    return reverse("scheduling:manage", kwargs={"token": booking.manage_token})
+
+
+def _booked_url(booking: Booking, changed: str = "") -> str:
+    if booking.page is None:
+        return _manage_url(booking)
+    url = reverse(
+        "scheduling:booked", kwargs={"slug": booking.page.slug, "reference": booking.reference}
+    )
+    return f"{url}?{urlencode({'changed': changed})}" if changed else url
+
+
+def _book_again_url(booking: Booking) -> str:
+    """The booking page, with the same type, contact type and (organisation pages) provider
+    preselected. No patient data goes into the URL."""
+    page = booking.page
+    if page is None or not page.is_active:
+        return reverse("scheduling:pages")
+    params = {"type": booking.appointment_type_id, "contact": booking.contact_type}
+    if page.org_level and booking.provider_id in page.provider_set:
+        params["provider"] = booking.provider_id
+    return f"{reverse('scheduling:start', kwargs={'slug': page.slug})}?{urlencode(params)}"
+
+
+def _when(instant: datetime, tz: str) -> dict:
+    local = instant.astimezone(ZoneInfo(tz))
+    return {
+        "date": timefmt.full_date(local.date()),
+        "time": timefmt.clock(local),
+        "tz_label": timefmt.zone_label(tz),
+    }
+
+
+def _appointment_context(booking: Booking, tz: str | None = None) -> dict:
+    """The appointment as the patient reads it (their zone, and the clinic's when it differs)."""
+    tz = tz if timefmt.is_valid_timezone(tz) else booking.patient_timezone
+    clinic = None
+    if booking.provider_timezone and booking.provider_timezone != tz:
+        clinic = _when(booking.start, booking.provider_timezone)
+    return {
+        "page": booking.page,
+        "booking": booking,
+        "when": _when(booking.start, tz),
+        "end_time": timefmt.clock(booking.end.astimezone(ZoneInfo(tz))),
+        "clinic": clinic,
+        "contact_label": CONTACT_LABELS.get(booking.contact_type, booking.contact_type),
+        "manage_url": _manage_url(booking),
+    }
+
+
+def _history(booking: Booking) -> list[dict]:
+    """What happened to the appointment since it was booked, for the patient (done changes)."""
+    tz = booking.patient_timezone
+    who = {
+        BookingChange.By.PATIENT: "you",
+        BookingChange.By.STAFF: "the clinic",
+        BookingChange.By.HEALTHIE: "the clinic",
+    }
+    rows = []
+    for change in booking.changes.filter(state=BookingChange.State.DONE):
+        at = _when(change.done_at or change.created_at, tz)
+        row = {"by": who[change.by], "at": f"{at['date']} at {at['time']}"}
+        if change.kind == BookingChange.Kind.RESCHEDULE:
+            old, new = _when(change.old_start, tz), _when(change.new_start, tz)
+            row["text"] = (
+                f"Moved from {old['date']} at {old['time']} to {new['date']} at {new['time']}"
+            )
+        elif change.kind == BookingChange.Kind.CANCEL:
+            row["text"] = "Cancelled"
+        else:
+            row["text"] = "Reinstated"
+        rows.append(row)
+    return rows
+
+
+def _problem(request, booking: Booking, title: str, message: str, *, status: int, clinic=""):
+    return render(
+        request,
+        "scheduling/manage/refused.html",
+        {
+            "page": booking.page,
+            "title": title,
+            "message": message,
+            "clinic_message": clinic,
+            "manage_url": _manage_url(booking),
+        },
+        status=status,
+    )
+
+
+def _bad_token(request, booking: Booking, exc: tokens.TokenInvalid):
+    if isinstance(exc, tokens.TokenExpired):
+        title = "This page has expired"
+        message = (
+            "For your security, these forms stop working after a while. Nothing has changed: "
+            "please start again from your appointment."
+        )
+    else:
+        title = "Something went wrong with this form"
+        message = "The form could not be read. Nothing has changed: please start again."
+    return _problem(request, booking, title, message, status=400)
+
+
+def _refused(request, booking: Booking, action: str, decision: rules.Decision):
+    title = {
+        "reschedule": "You can't reschedule this appointment online",
+        "cancel": "You can't cancel this appointment online",
+    }[action]
+    return _problem(request, booking, title, decision.why, status=403, clinic=decision.message)
+
+
+def _decisions(booking: Booking, healthie_count: int = 0) -> rules.Rules:
+    """The rules for this booking (the provider's setting, briefly cached). Raises
+    selectors.UpstreamUnavailable."""
+    setting = rules.provider_setting(provider_id=booking.provider_id)
+    return rules.booking_rules(
+        booking=booking, setting=setting, now=timezone.now(), healthie_count=healthie_count
+    )
+
+
+def _reschedule_refusal(request, booking: Booking) -> HttpResponse | None:
+    """The refusal page when the patient may not reschedule (checked on every step; the
+    service checks again against Healthie's fresh state before acting)."""
+    if booking.status not in (Booking.Status.CONFIRMED, Booking.Status.CANCELLED):
+        raise Http404
+    decision = _decisions(booking).reschedule
+    if decision.allowed and booking.page is None:
+        decision = rules.Decision(
+            allowed=False,
+            code="no_page",
+            why="This appointment can't be rescheduled online.",
+            message=rules.FALLBACK_RESCHEDULE,
+        )
+    return None if decision.allowed else _refused(request, booking, "reschedule", decision)
+
+
+@_private
+def not_found(request: HttpRequest, token: str, rest: str) -> HttpResponse:
+    """Any other path under a manage link: a plain 404 (logged without the token)."""
+    raise Http404
+
+
+# ------------------------------------------------------------------------------------------------
+# The manage page
+
+
+@_private
+@require_GET
+@embeddable
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    """The appointment as Healthie has it now (mirror refreshed) and what the patient may do."""
+    booking = _booking_or_404(token)
+    checked, found, healthie_count = True, [], 0
+    try:
+        refreshed = manage_services.booking_refresh_from_healthie(booking=booking)
+    except selectors.UpstreamUnavailable:
+        checked = False
+        booking.refresh_from_db()
+    else:
+        booking, found = refreshed.booking, refreshed.changes
+        if refreshed.appointment is not None:
+            healthie_count = refreshed.appointment.patient_reschedule_count or 0
+    decisions = None
+    if booking.status in (Booking.Status.CONFIRMED, Booking.Status.CANCELLED):
+        try:
+            decisions = _decisions(booking, healthie_count)
+        except selectors.UpstreamUnavailable:
+            checked = False
+    clinic_changed = [c for c in found if c.by == BookingChange.By.HEALTHIE and c.state == "done"]
+    context = {
+        **_appointment_context(booking),
+        "checked": checked,
+        "decisions": decisions if checked else None,
+        "clinic_changed": bool(clinic_changed),
+        "history": _history(booking),
+        "is_past": booking.start <= timezone.now(),
+        "booked_url": _booked_url(booking),
+        "book_again_url": _book_again_url(booking),
+        "reschedule_url": RescheduleState(booking, tz=booking.patient_timezone).url(
+            "manage_calendar"
+        ),
+        "cancel_url": reverse("scheduling:manage_cancel", kwargs={"token": token}),
+        "ics_url": reverse(
+            "scheduling:booked_ics",
+            kwargs={"slug": booking.page.slug, "reference": booking.reference},
+        )
+        if booking.page
+        else "",
+    }
+    return render(request, "scheduling/manage/manage.html", context)
+
+
+# ------------------------------------------------------------------------------------------------
+# Reschedule: day and time steps (the booking calendar's picker), hold, review, confirm
+
+
+@dataclass(frozen=True)
+class RescheduleState:
+    """The reschedule steps' state, read from query parameters (tz, month, day, hold, notice).
+
+    It quacks like scheduling.flow.FlowState where the calendar's picker partial reads it."""
+
+    booking: Booking
+    tz: str
+    month: date | None = None
+    day: date | None = None
+    hold: str = ""
+    notice: str = ""
+    prefill: dict[str, str] = field(default_factory=dict)  # the picker's prefill: none here
+
+    @classmethod
+    def from_query(cls, booking: Booking, query) -> "RescheduleState":
+        tz = query.get("tz", "")
+        if not timefmt.is_valid_timezone(tz):
+            tz = booking.patient_timezone
+        if not timefmt.is_valid_timezone(tz):
+            tz = conf.default_timezone()
+        notice = query.get("notice", "")
+        return cls(
+            booking=booking,
+            tz=tz,
+            month=timefmt.parse_month(query.get("month")),
+            day=timefmt.parse_day(query.get("day")),
+            hold=query.get("hold", "")[:64],
+            notice=notice if notice in NOTICES else "",
+        )
+
+    @property
+    def notice_text(self) -> str:
+        return NOTICES.get(self.notice, "")
+
+    def params(self, **overrides) -> dict[str, str]:
+        values = {
+            "tz": self.tz,
+            "month": self.month.strftime("%Y-%m") if self.month else "",
+            "day": self.day.isoformat() if self.day else "",
+            "hold": self.hold,
+        }
+        for key, value in overrides.items():
+            if isinstance(value, date):
+                value = value.strftime("%Y-%m") if key == "month" else value.isoformat()
+            values[key] = value or ""
+        return {k: v for k, v in values.items() if v}
+
+    def url(self, step: str, **overrides) -> str:
+        path = reverse(f"scheduling:{step}", kwargs={"token": self.booking.manage_token})
+        query = urlencode(self.params(**overrides))
+        return f"{path}?{query}" if query else path
+
+    def hidden_fields(self, **overrides) -> list[tuple[str, str]]:
+        return list(self.params(**overrides).items())
+
+
+def month_grid(month: date, open_days: set[date], today: date, selected: date | None):
+    """The month as weeks of day cells for the calendar partial (None pads the edges)."""
+    return [
+        [
+            None
+            if day is None
+            else {
+                "date": day,
+                "label": timefmt.full_date(day),
+                "open": day in open_days and day >= today,
+                "selected": day == selected,
+            }
+            for day in week
+        ]
+        for week in timefmt.month_weeks(month)
+    ]
+
+
+def grouped_times(starts: list[datetime], tz: str) -> list[tuple[str, list[dict]]]:
+    """Start times grouped Morning / Afternoon / Evening, labelled "9:30 AM" in `tz`."""
+    groups: dict[str, list[dict]] = {"Morning": [], "Afternoon": [], "Evening": []}
+    for start in starts:
+        local = start.astimezone(ZoneInfo(tz))
+        groups[timefmt.part_of_day(local)].append(
+            {"value": start.isoformat(), "label": timefmt.clock(local)}
+        )
+    return [(name, items) for name, items in groups.items() if items]
+
+
+def _picker_context(state: RescheduleState) -> dict:
+    booking = state.booking
+    today = timezone.now().astimezone(ZoneInfo(state.tz)).date()
+    this_month = today.replace(day=1)
+    first_open = None
+    month = state.day.replace(day=1) if state.day else state.month
+    if month is None:
+        first_open = manage_services.reschedule_first_open_day(booking=booking, tz=state.tz)
+        month = (first_open or today).replace(day=1)
+    month = max(month, this_month)
+    state = replace(state, month=month)
+    open_days = set(manage_services.reschedule_open_days(booking=booking, month=month, tz=state.tz))
+    previous, following = timefmt.add_months(month, -1), timefmt.add_months(month, 1)
+    context = {
+        **_appointment_context(booking, state.tz),
+        "state": state,
+        "month_label": timefmt.month_name(month),
+        "weeks": month_grid(month, open_days, today, state.day),
+        "has_open_days": bool(open_days),
+        "prev_url": state.url("manage_calendar", month=previous, day="")
+        if month > this_month
+        else "",
+        "prev_label": timefmt.month_name(previous),
+        "next_url": state.url("manage_calendar", month=following, day=""),
+        "next_label": timefmt.month_name(following),
+        "nothing_soon": first_open is None and state.month is None and not state.day,
+        "times_url": reverse("scheduling:manage_times", kwargs={"token": booking.manage_token}),
+        "day_form_fields": state.hidden_fields(day="", month=""),
+        "tz_hidden": [(k, v) for k, v in state.params().items() if k != "tz"],
+        "tz_label": timefmt.zone_label(state.tz),
+        "tz_choices": timefmt.zone_choices(state.tz),
+        "type_length": booking.length_minutes,
+    }
+    if state.day:
+        starts = manage_services.reschedule_open_times(
+            booking=booking, day=state.day, tz=state.tz, keep_hold_token=state.hold or None
+        )
+        context.update(
+            {
+                "day_label": timefmt.full_date(state.day),
+                "time_groups": grouped_times(starts, state.tz),
+                "time_count": len(starts),
+                "times_token": tokens.sign(
+                    "manage-times",
+                    {
+                        "booking": booking.reference,
+                        "day": state.day.isoformat(),
+                        "tz": state.tz,
+                        "hold": state.hold,
+                    },
+                ),
+                "hold_url": reverse(
+                    "scheduling:manage_hold", kwargs={"token": booking.manage_token}
+                ),
+            }
+        )
+    return context
+
+
+def _render_picker(request, context: dict, *, status: int = 200, push: str = ""):
+    """The whole reschedule page, or only the calendar's picker partial when htmx asks."""
+    as_partial = request.htmx and not request.htmx.history_restore_request
+    name = "scheduling/calendar.html#picker" if as_partial else "scheduling/manage/reschedule.html"
+    response = render(request, name, context, status=status)
+    if as_partial and push:
+        push_url(response, push)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@_private
+@require_GET
+@embeddable
+@_upstream_guard
+def reschedule_calendar(request: HttpRequest, token: str) -> HttpResponse:
+    booking = _booking_or_404(token)
+    refusal = _reschedule_refusal(request, booking)
+    if refusal:
+        return refusal
+    state = replace(RescheduleState.from_query(booking, request.GET), day=None)
+    context = _picker_context(state)
+    return _render_picker(request, context, push=context["state"].url("manage_calendar"))
+
+
+@_private
+@require_GET
+@embeddable
+@_upstream_guard
+def reschedule_times(request: HttpRequest, token: str) -> HttpResponse:
+    booking = _booking_or_404(token)
+    refusal = _reschedule_refusal(request, booking)
+    if refusal:
+        return refusal
+    state = RescheduleState.from_query(booking, request.GET)
+    if state.day is None:
+        return redirect(state.url("manage_calendar"))
+    status = 409 if state.notice == "taken" else 200
+    context = _picker_context(state)
+    return _render_picker(request, context, status=status, push=state.url("manage_times"))
+
+
+def _parse_instant(value: str) -> datetime | None:
+    try:
+        instant = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return instant if instant.tzinfo else None
+
+
+@_private
+@require_POST
+@embeddable
+@origin_checked
+@_upstream_guard
+def reschedule_hold(request: HttpRequest, token: str) -> HttpResponse:
+    """A new time was picked: hold it, then ask the patient to confirm the move."""
+    booking = _booking_or_404(token)
+    try:
+        ctx = tokens.unsign("manage-times", request.POST.get("form_token"))
+    except tokens.TokenInvalid as exc:
+        return _bad_token(request, booking, exc)
+    day = timefmt.parse_day(ctx.get("day"))
+    start = _parse_instant(request.POST.get("slot", ""))
+    if ctx.get("booking") != booking.reference or day is None or start is None:
+        return _bad_token(request, booking, tokens.TokenInvalid("other booking or bad slot"))
+    refusal = _reschedule_refusal(request, booking)
+    if refusal:
+        return refusal
+    state = RescheduleState(
+        booking=booking, tz=ctx["tz"], day=day, month=day.replace(day=1), hold=ctx.get("hold", "")
+    )
+    try:
+        starts = manage_services.reschedule_open_times(
+            booking=booking, day=day, tz=state.tz, keep_hold_token=state.hold or None
+        )
+    except selectors.UpstreamUnavailable:
+        return redirect(state.url("manage_times", notice="unavailable"))
+    if start not in starts:
+        return redirect(state.url("manage_times", notice="taken"))
+    try:
+        hold = services.hold_place(
+            page=booking.page,
+            provider_id=booking.provider_id,
+            start=start,
+            end=start + (booking.end - booking.start),
+            appointment_type_id=booking.appointment_type_id,
+            contact_type=booking.contact_type,
+            provider_choice=booking.provider_id,
+            replaces=state.hold or None,
+        )
+    except services.SlotTaken:
+        return redirect(state.url("manage_times", notice="taken"))
+    return redirect(state.url("manage_review", hold=hold.token, day="", month=""))
+
+
+def _review_context(booking: Booking, payload: dict, form_token: str) -> dict:
+    tz = payload["tz"]
+    new_start = datetime.fromisoformat(payload["start"])
+    day = new_start.astimezone(ZoneInfo(tz)).date()
+    state = RescheduleState(booking=booking, tz=tz, day=day, hold=payload["hold"])
+    return {
+        **_appointment_context(booking, tz),
+        "new": _when(new_start, tz),
+        "hold_until": timefmt.clock(
+            datetime.fromisoformat(payload["hold_expires"]).astimezone(ZoneInfo(tz))
+        ),
+        "form_token": form_token,
+        "confirm_url": reverse(
+            "scheduling:manage_reschedule", kwargs={"token": booking.manage_token}
+        ),
+        "change_time_url": state.url("manage_times"),
+    }
+
+
+@_private
+@require_GET
+@embeddable
+@_upstream_guard
+def reschedule_review(request: HttpRequest, token: str) -> HttpResponse:
+    """Old time → new time, and the button that moves it (mints the idempotency key)."""
+    booking = _booking_or_404(token)
+    refusal = _reschedule_refusal(request, booking)
+    if refusal:
+        return refusal
+    state = RescheduleState.from_query(booking, request.GET)
+    hold = selectors.hold_get(token=state.hold)
+    if (
+        hold is None
+        or hold.provider_id != booking.provider_id
+        or hold.appointment_type_id != booking.appointment_type_id
+    ):
+        return redirect(state.url("manage_calendar", notice="expired", hold=""))
+    if hold.expires_at <= timezone.now():
+        day = hold.start.astimezone(ZoneInfo(state.tz)).date()
+        return redirect(state.url("manage_times", day=day, notice="expired", hold=""))
+    payload = {
+        "booking": booking.reference,
+        "hold": hold.token,
+        "hold_expires": hold.expires_at.isoformat(),
+        "idempotency_key": uuid.uuid4().hex,
+        "start": hold.start.isoformat(),
+        "tz": state.tz,
+    }
+    form_token = tokens.sign("manage-reschedule", payload)
+    return render(
+        request, "scheduling/manage/review.html", _review_context(booking, payload, form_token)
+    )
+
+
+@_private
+@require_POST
+@embeddable
+@origin_checked
+@_upstream_guard
+def reschedule_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Move it: one Healthie update per idempotency key, whatever the number of clicks."""
+    booking = _booking_or_404(token)
+    form_token = request.POST.get("form_token")
+    try:
+        payload = tokens.unsign("manage-reschedule", form_token)
+    except tokens.TokenInvalid as exc:
+        return _bad_token(request, booking, exc)
+    if payload.get("booking") != booking.reference:
+        return _bad_token(request, booking, tokens.TokenInvalid("other booking"))
+    new_start = datetime.fromisoformat(payload["start"])
+    try:
+        outcome = manage_services.booking_reschedule(
+            booking=booking,
+            idempotency_key=payload["idempotency_key"],
+            new_start=new_start,
+            hold_token=payload["hold"],
+            patient_timezone=payload["tz"],
+        )
+    except manage_services.ChangeMismatch:
+        return _bad_token(request, booking, tokens.TokenInvalid("does not fit"))
+    booking, change = outcome.booking, outcome.change
+    State = BookingChange.State
+    if change.state == State.DONE:
+        return redirect(_booked_url(booking, "rescheduled"))
+    if outcome.slot_taken:
+        day = new_start.astimezone(ZoneInfo(payload["tz"])).date()
+        state = RescheduleState(booking=booking, tz=payload["tz"], day=day)
+        return redirect(state.url("manage_times", notice="taken"))
+    if change.state == State.REJECTED:
+        decision = outcome.decision or _decisions(booking).reschedule
+        if decision.allowed:  # e.g. the same time as now
+            return redirect(_manage_url(booking))
+        return _refused(request, booking, "reschedule", decision)
+    context = _review_context(booking, payload, form_token)
+    unknown = change.state == State.UNKNOWN
+    if unknown:
+        context.update(error_title="We're not sure yet", error=UNKNOWN_MESSAGE)
+    elif change.reason == "healthie_refused":
+        context.update(error_title="Not changed", error=REFUSED_BY_HEALTHIE)
+    else:
+        context.update(error_title="Not changed yet", error=FAILED_MESSAGE)
+    return render(request, "scheduling/manage/review.html", context, status=202 if unknown else 503)
+
+
+# ------------------------------------------------------------------------------------------------
+# Cancel
+
+
+@_private
+@require_http_methods(["GET", "POST"])
+@embeddable
+@origin_checked
+@_upstream_guard
+def cancel(request: HttpRequest, token: str) -> HttpResponse:
+    """GET: the confirmation step (optional reason; mints the idempotency key). POST: cancel."""
+    booking = _booking_or_404(token)
+    if booking.status not in (Booking.Status.CONFIRMED, Booking.Status.CANCELLED):
+        raise Http404
+    context = {
+        **_appointment_context(booking),
+        "cancel_url": reverse("scheduling:manage_cancel", kwargs={"token": token}),
+        "reason_max": REASON_MAX,
+    }
+    if request.method == "GET":
+        decision = _decisions(booking).cancel
+        if not decision.allowed:
+            return _refused(request, booking, "cancel", decision)
+        payload = {"booking": booking.reference, "idempotency_key": uuid.uuid4().hex}
+        context["form_token"] = tokens.sign("manage-cancel", payload)
+        return render(request, "scheduling/manage/cancel.html", context)
+    form_token = request.POST.get("form_token")
+    try:
+        payload = tokens.unsign("manage-cancel", form_token)
+    except tokens.TokenInvalid as exc:
+        return _bad_token(request, booking, exc)
+    if payload.get("booking") != booking.reference:
+        return _bad_token(request, booking, tokens.TokenInvalid("other booking"))
+    reason = request.POST.get("reason", "").strip()[:REASON_MAX]
+    try:
+        outcome = manage_services.booking_cancel(
+            booking=booking, idempotency_key=payload["idempotency_key"], note=reason
+        )
+    except manage_services.ChangeMismatch:
+        return _bad_token(request, booking, tokens.TokenInvalid("does not fit"))
+    booking, change = outcome.booking, outcome.change
+    State = BookingChange.State
+    if change.state == State.DONE:
+        return redirect(_booked_url(booking, "cancelled"))
+    if change.state == State.REJECTED:
+        decision = outcome.decision or _decisions(booking).cancel
+        if decision.allowed:
+            return redirect(_manage_url(booking))
+        return _refused(request, booking, "cancel", decision)
+    unknown = change.state == State.UNKNOWN
+    context.update(
+        form_token=form_token,
+        reason=reason,
+        error_title="We're not sure yet" if unknown else "Not cancelled yet",
+        error=UNKNOWN_MESSAGE
+        if unknown
+        else REFUSED_BY_HEALTHIE
+        if change.reason == "healthie_refused"
+        else FAILED_MESSAGE,
+    )
+    return render(request, "scheduling/manage/cancel.html", context, status=202 if unknown else 503)

@@ -1,0 +1,371 @@
+"""Provisioning: after a booking is confirmed, set up what its appointment type needs elsewhere.
+
+One Provision row per part (video room, questionnaire, exams). `provision_run` does one part's
+work and is safe to run any number of times, concurrently or after a crash:
+- a lease on the row keeps two deliveries of the same task from calling a vendor at once;
+- every vendor id is saved the moment it exists, so a rerun continues instead of recreating;
+- where a vendor can be searched, a write whose answer was lost is settled by looking it up.
+Transient and unreadable answers propagate to the Celery task, which retries with backoff;
+a vendor's refusal fails the part with the vendor's reason and is not retried.
+"""
+
+import contextlib
+import functools
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from integrations.betterpt.types import Outreach
+from integrations.errors import OutcomeUnknownError, RejectedError
+from scheduling import upstream
+from scheduling.models import (
+    AppointmentTypePlan,
+    Booking,
+    ExamEvent,
+    ProviderVideoRoute,
+    Provision,
+    QualiphyExam,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def lease() -> timedelta:
+    return timedelta(seconds=settings.PROVISIONING_LEASE_SECONDS)
+
+
+class ProvisionBusy(Exception):
+    """Another worker holds this part's lease; try again after it runs out."""
+
+
+# ------------------------------------------------------------------------------------------------
+# Starting and running
+
+
+def plan_for(appointment_type_id: str) -> AppointmentTypePlan | None:
+    return AppointmentTypePlan.objects.filter(appointment_type_id=appointment_type_id).first()
+
+
+def provisioning_start(*, booking_id: int) -> list[int]:
+    """Create the confirmed booking's Provision rows from its plan; queue each after commit."""
+    booking = Booking.objects.get(id=booking_id)
+    plan = plan_for(booking.appointment_type_id)
+    if booking.status != Booking.Status.CONFIRMED or plan is None:
+        return []
+    ids = []
+    for part in plan.parts():
+        provision, _ = Provision.objects.get_or_create(booking=booking, part=part)
+        if provision.status == Provision.Status.PENDING:
+            ids.append(provision.id)
+    _enqueue_on_commit(ids)
+    return ids
+
+
+def provision_retry(*, provision_id: int) -> None:
+    """Staff asked to try a failed part again."""
+    updated = Provision.objects.filter(id=provision_id, status=Provision.Status.FAILED).update(
+        status=Provision.Status.PENDING, failure_reason="", claimed_until=None
+    )
+    if updated:
+        _enqueue_on_commit([provision_id])
+
+
+def provision_run(*, provision_id: int) -> Provision:
+    """Do (or finish) one part. Raises ProvisionBusy, TransientError, ContractError."""
+    _claim(provision_id)
+    try:
+        provision = Provision.objects.select_related("booking").get(id=provision_id)
+        if provision.booking.status != Booking.Status.CONFIRMED:
+            return _settle(provision, Provision.Status.CANCELLED, reason="booking not confirmed")
+        if provision.status != Provision.Status.PENDING:
+            return provision
+        Provision.objects.filter(id=provision_id).update(attempts=F("attempts") + 1)
+        try:
+            RUNNERS[provision.part](provision)
+        except RejectedError as exc:
+            return _settle(provision, Provision.Status.FAILED, reason=str(exc))
+        return _settle(provision, Provision.Status.READY)
+    finally:
+        Provision.objects.filter(id=provision_id).update(claimed_until=None)
+
+
+def provision_give_up(*, provision_id: int, reason: str) -> None:
+    """The task ran out of retries: fail the part so staff see why and can retry it."""
+    provision = Provision.objects.get(id=provision_id)
+    if provision.status == Provision.Status.PENDING:
+        _settle(provision, Provision.Status.FAILED, reason=reason)
+
+
+def _claim(provision_id: int) -> None:
+    """Take the part's lease, or raise ProvisionBusy (or Provision.DoesNotExist)."""
+    now = timezone.now()
+    claimed = Provision.objects.filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now), id=provision_id
+    ).update(claimed_until=now + lease())
+    if not claimed:
+        if not Provision.objects.filter(id=provision_id).exists():
+            raise Provision.DoesNotExist(provision_id)
+        raise ProvisionBusy(provision_id)
+
+
+def _settle(provision: Provision, status: str, *, reason: str = "") -> Provision:
+    provision.status, provision.failure_reason = status, reason[:2000]
+    provision.save(update_fields=["status", "failure_reason", "updated_at"])
+    logger.info("provision %s (%s) %s", provision.id, provision.part, status)
+    return provision
+
+
+def _save(provision: Provision, **fields) -> None:
+    """Record progress at once (its own transaction): a rerun must see it even if we die next."""
+    for name, value in fields.items():
+        setattr(provision, name, value)
+    provision.save(update_fields=[*fields, "updated_at"])
+
+
+def _enqueue_on_commit(provision_ids: list[int]) -> None:
+    """Queue each part's task once the transaction commits. If the broker is down the booking
+    still stands: `requeue_stalled` (celery beat) picks the part up later."""
+    from scheduling.tasks import provision_part
+
+    for provision_id in provision_ids:
+        transaction.on_commit(functools.partial(provision_part.delay, provision_id), robust=True)
+
+
+def stalled_provisions(*, older_than: timedelta) -> list[int]:
+    """Pending parts nobody is working on (no live lease) and untouched for a while."""
+    now = timezone.now()
+    return list(
+        Provision.objects.filter(status=Provision.Status.PENDING, updated_at__lt=now - older_than)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .values_list("id", flat=True)
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# The parts
+
+
+def _betterpt_room(provision: Provision) -> None:
+    booking = provision.booking
+    if not provision.external_id:
+        plan = plan_for(booking.appointment_type_id)
+        outreach = None
+        if plan and plan.betterpt_patient_notifications:
+            clinic = booking.page.title if booking.page else ""
+            outreach = Outreach(
+                clinic_name=clinic, patient_email=booking.email, patient_phone=booking.phone
+            )
+        # BetterPT can be neither searched nor given an idempotency key: a create whose answer
+        # was lost is sent again, and the possible orphan is noted for staff.
+        with _noting_lost_answers(provision):
+            room = upstream.betterpt().create_video_room(
+                start=booking.start,
+                time_zone=booking.patient_timezone,
+                display_name=booking.appointment_type_name or "Video visit",
+                outreach=outreach,
+            )
+        _save(
+            provision,
+            external_id=room.uid,
+            patient_url=room.patient_link,
+            details={**provision.details, "provider_url": room.provider_link},
+        )
+    _write_video_link(provision, provision.details["provider_url"])
+
+
+@contextlib.contextmanager
+def _noting_lost_answers(provision: Provision):
+    """For vendors that cannot be searched: count writes whose answer was lost (each may have
+    left an orphan at the vendor) so staff can see them; the task then retries the write."""
+    try:
+        yield
+    except OutcomeUnknownError:
+        lost = provision.details.get("lost_answers", 0) + 1
+        _save(provision, details={**provision.details, "lost_answers": lost})
+        raise
+
+
+def _write_video_link(provision: Provision, url: str) -> None:
+    """Put the provider's video link on the Healthie appointment (idempotent: same value)."""
+    if provision.written_to_healthie:
+        return
+    upstream.healthie().update_appointment(
+        id=provision.booking.healthie_appointment_id, external_videochat_url=url
+    )
+    _save(provision, written_to_healthie=True)
+
+
+def _semble_questionnaire(provision: Provision) -> None:
+    booking = provision.booking
+    semble = upstream.semble()
+    if not provision.external_id:
+        # Semble can be searched by e-mail, so a lost createPatient is settled by a look-up.
+        patient, _ = semble.find_or_create_patient(
+            first_name=booking.first_name,
+            last_name=booking.last_name,
+            email=booking.email,
+            dob=booking.date_of_birth,
+            phone_number=booking.phone,
+        )
+        plan = plan_for(booking.appointment_type_id)
+        _save(
+            provision,
+            external_id=patient.id,
+            details={"questionnaire_token": plan.semble_questionnaire_token if plan else ""},
+        )
+    # One token exists before the link is shown; the link itself mints a fresh one per click.
+    if semble.integration_token(provision.external_id) is None:
+        try:
+            semble.create_integration_token(provision.external_id)
+        except OutcomeUnknownError:
+            if semble.integration_token(provision.external_id) is None:
+                raise
+
+
+def _hcw_invite(provision: Provision) -> None:
+    booking = provision.booking
+    if not provision.external_id:
+        route = ProviderVideoRoute.objects.filter(provider_id=booking.provider_id).first()
+        if route is None:
+            raise RejectedError(
+                "hcw", "invite", "No HCW@Home doctor or queue is set for this provider."
+            )
+        hcw = upstream.hcw()
+        # HCW can be searched by time; our reference tells our invite apart from others.
+        found = hcw.find_invites(
+            scheduled_for=booking.start, email=booking.email, reference=booking.reference
+        )
+        invite = found[0] if found else None
+        if invite is None:
+            try:
+                invite = hcw.create_invite(
+                    first_name=booking.first_name,
+                    last_name=booking.last_name,
+                    email=booking.email,
+                    scheduled_for=booking.start,
+                    patient_tz=booking.patient_timezone,
+                    language="en",
+                    doctor_email=route.hcw_doctor_email or None,
+                    queue=route.hcw_queue or None,
+                    reference=booking.reference,
+                )
+            except OutcomeUnknownError:
+                found = hcw.find_invites(
+                    scheduled_for=booking.start, email=booking.email, reference=booking.reference
+                )
+                if not found:
+                    raise
+                invite = found[0]
+        _save(
+            provision,
+            external_id=invite.id,
+            patient_url=invite.patient_url,
+            details={**provision.details, "provider_url": invite.doctor_url},
+        )
+    _write_video_link(provision, provision.details["provider_url"])
+
+
+def _qualiphy_exams(provision: Provision) -> None:
+    booking = provision.booking
+    if provision.external_id:
+        return
+    plan = plan_for(booking.appointment_type_id)
+    if not (plan and plan.qualiphy_exam_ids):
+        raise RejectedError("qualiphy", "exam_invite", "The plan orders no exams.")
+    if not (booking.date_of_birth and booking.patient_state):
+        raise RejectedError("qualiphy", "exam_invite", "The booking has no date of birth or state.")
+    # Qualiphy cannot be searched: like BetterPT, a lost invite is sent again and noted.
+    with _noting_lost_answers(provision):
+        invite = upstream.qualiphy().exam_invite(
+            exams=plan.qualiphy_exam_ids,
+            first_name=booking.first_name,
+            last_name=booking.last_name,
+            email=booking.email,
+            dob=booking.date_of_birth,
+            phone_number=booking.phone,
+            tele_state=booking.patient_state,
+            webhook_url=qualiphy_webhook_url(),
+            additional_data=booking.reference,
+        )
+    with transaction.atomic():
+        for exam in invite.patient_exams:
+            QualiphyExam.objects.get_or_create(
+                patient_exam_id=str(exam.patient_exam_id),
+                defaults={
+                    "provision": provision,
+                    "exam_id": str(exam.exam_id),
+                    "title": exam.exam_title or "",
+                },
+            )
+        _save(provision, external_id=invite.meeting_uuid, patient_url=invite.meeting_url)
+
+
+def qualiphy_webhook_url() -> str | None:
+    """Our endpoint, with the secret in its path (Qualiphy does not sign its webhooks)."""
+    secret = settings.QUALIPHY_WEBHOOK_SECRET
+    if not secret:
+        return None
+    return f"{settings.SITE_URL}{reverse('scheduling:qualiphy_webhook', args=[secret])}"
+
+
+RUNNERS = {
+    Provision.Part.BETTERPT_ROOM: _betterpt_room,
+    Provision.Part.HCW_INVITE: _hcw_invite,
+    Provision.Part.SEMBLE_QUESTIONNAIRE: _semble_questionnaire,
+    Provision.Part.QUALIPHY_EXAMS: _qualiphy_exams,
+}
+
+
+# ------------------------------------------------------------------------------------------------
+# Qualiphy's webhook
+
+
+def exam_event_record(*, event) -> bool:
+    """Record a parsed Qualiphy event once; False when it is a repeat. Updates the exam's status."""
+    exam = QualiphyExam.objects.filter(patient_exam_id=event.patient_exam_id).first()
+    status = getattr(event, "exam_status", None) or ""
+    with transaction.atomic():
+        _, created = ExamEvent.objects.get_or_create(
+            event=event.event,
+            patient_exam_id=event.patient_exam_id,
+            defaults={"exam_status": status, "exam": exam},
+        )
+        if created and exam is not None and status:
+            exam.status = status
+            exam.save(update_fields=["status"])
+    return created
+
+
+# ------------------------------------------------------------------------------------------------
+# What the patient sees
+
+
+def visit_access(*, booking: Booking) -> dict:
+    """The booking's provisioned parts for the confirmation page, and whether all are settled."""
+    parts = list(booking.provisions.all()) if booking.status == Booking.Status.CONFIRMED else []
+    return {
+        "parts": parts,
+        "settled": all(part.settled for part in parts),
+        "reference": booking.reference,
+    }
+
+
+# ------------------------------------------------------------------------------------------------
+# The patient's questionnaire link
+
+
+def questionnaire_link(*, booking: Booking) -> str | None:
+    """A Semble questionnaire link with a freshly minted integration token (they last a week)."""
+    provision = booking.provisions.filter(
+        part=Provision.Part.SEMBLE_QUESTIONNAIRE, status=Provision.Status.READY
+    ).first()
+    if provision is None:
+        return None
+    semble = upstream.semble()
+    token = semble.create_integration_token(provision.external_id)
+    return semble.questionnaire_link(provision.details.get("questionnaire_token", ""), token)

@@ -1,0 +1,328 @@
+"""Provisioning after a confirmed booking, against the vendor sandboxes over HTTP.
+
+Each vendor's happy path, then the fault matrix: for every write, each of HTTP 500, 429,
+timeout, connection reset and a malformed body → the booking stays confirmed, provisioning
+completes once the fault clears, and the sandbox holds exactly one room / patient / token.
+Tasks run through Celery's `apply()` (in-process, with its real retry path); one test in
+test_provisioning_worker.py runs them through Redis and a real worker.
+"""
+
+from datetime import date
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from integrations.healthie.client import HealthieClient
+from scheduling import provisioning
+from scheduling.models import (
+    AppointmentTypePlan,
+    Booking,
+    ExamEvent,
+    ProviderVideoRoute,
+    Provision,
+    QualiphyExam,
+)
+from scheduling.tasks import provision_part
+
+FAULTS = ["http_500", "http_429", "timeout", "reset", "malformed"]
+
+
+def provision_everything(booking: Booking, django_capture_on_commit_callbacks) -> dict:
+    """Start provisioning as a confirmed booking does, and run each queued task to its end."""
+    with django_capture_on_commit_callbacks(execute=False):
+        ids = provisioning.provisioning_start(booking_id=booking.id)
+    for provision_id in ids:
+        provision_part.apply(args=[provision_id])
+    return {p.part: p for p in Provision.objects.filter(booking=booking)}
+
+
+def counts(sandbox) -> dict:
+    return {
+        "rooms": sandbox.configure("betterpt")["rooms"],
+        "patients": sandbox.configure("semble")["patients"],
+        "tokens": sandbox.configure("semble")["tokens"],
+    }
+
+
+def test_video_room_and_questionnaire_are_provisioned_and_the_link_reaches_healthie(
+    booked, plan, sandbox, django_capture_on_commit_callbacks, client
+):
+    booking = booked()
+    before = counts(sandbox)
+    parts = provision_everything(booking, django_capture_on_commit_callbacks)
+
+    room = parts[Provision.Part.BETTERPT_ROOM]
+    assert room.status == Provision.Status.READY and room.external_id and room.patient_url
+    assert room.written_to_healthie
+    with HealthieClient() as healthie:
+        appointment = healthie.appointment(booking.healthie_appointment_id)
+    assert appointment.external_videochat_url == room.details["provider_url"]
+
+    questionnaire = parts[Provision.Part.SEMBLE_QUESTIONNAIRE]
+    assert questionnaire.status == Provision.Status.READY
+    assert counts(sandbox) == {
+        "rooms": before["rooms"] + 1,
+        "patients": before["patients"] + 1,
+        "tokens": before["tokens"] + 1,
+    }
+
+    # Running every task again (a redelivery) creates nothing more.
+    for provision in parts.values():
+        provision_part.apply(args=[provision.id])
+    assert counts(sandbox)["rooms"] == before["rooms"] + 1
+    assert counts(sandbox)["patients"] == before["patients"] + 1
+
+    # The patient's questionnaire link mints a fresh token and lands on Semble's page.
+    response = client.get(reverse("scheduling:questionnaire", args=[booking.reference]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{sandbox.url}/semble/questionnaire/intake-form/")
+    assert counts(sandbox)["tokens"] == before["tokens"] + 2
+
+
+def test_an_existing_semble_patient_is_found_by_exact_email(
+    booked, plan, sandbox, django_capture_on_commit_callbacks
+):
+    existing = next(p for p in sandbox.configure("semble")["patient_list"] if p.get("email"))
+    booking = booked(email=existing["email"].upper())
+    before = counts(sandbox)
+    parts = provision_everything(booking, django_capture_on_commit_callbacks)
+    assert parts[Provision.Part.SEMBLE_QUESTIONNAIRE].external_id == existing["id"]
+    assert counts(sandbox)["patients"] == before["patients"]
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+@pytest.mark.parametrize(
+    ("vendor", "operation"),
+    [
+        ("betterpt", "createPartnerVideoRoom"),
+        ("semble", "createPatient"),
+        ("semble", "createIntegrationToken"),
+        ("healthie", "updateAppointment"),
+    ],
+)
+@override_settings(VENDOR_TIMEOUT_SECONDS=0.5, HEALTHIE_TIMEOUT_SECONDS=0.5)
+def test_provisioning_converges_once_a_fault_clears(
+    booked, plan, sandbox, django_capture_on_commit_callbacks, vendor, operation, kind
+):
+    booking = booked()
+    before = counts(sandbox)
+    sandbox.fault(vendor, kind, operation=operation, count=2, timeout_seconds=1)
+
+    parts = provision_everything(booking, django_capture_on_commit_callbacks)
+
+    assert {p.status for p in parts.values()} == {Provision.Status.READY}
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
+    assert counts(sandbox) == {
+        "rooms": before["rooms"] + 1,
+        "patients": before["patients"] + 1,
+        "tokens": before["tokens"] + 1,
+    }
+    faulted = [c for c in sandbox.calls(vendor=vendor, operation=operation) if c["fault"]]
+    assert len(faulted) == 2
+
+
+def test_a_refusal_fails_the_part_with_the_reason_and_staff_can_retry_it(
+    booked, plan, sandbox, django_capture_on_commit_callbacks
+):
+    booking = booked()
+    sandbox.configure("betterpt", accept_tokens=False)
+    parts = provision_everything(booking, django_capture_on_commit_callbacks)
+    room = parts[Provision.Part.BETTERPT_ROOM]
+    assert room.status == Provision.Status.FAILED and room.failure_reason
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
+
+    sandbox.configure("betterpt", accept_tokens=True)
+    with django_capture_on_commit_callbacks(execute=False):
+        provisioning.provision_retry(provision_id=room.id)
+    provision_part.apply(args=[room.id])
+    room.refresh_from_db()
+    assert room.status == Provision.Status.READY
+
+
+def test_a_part_held_by_another_worker_is_not_run_twice_at_once(
+    booked, plan, sandbox, django_capture_on_commit_callbacks
+):
+    booking = booked()
+    with django_capture_on_commit_callbacks(execute=False):
+        ids = provisioning.provisioning_start(booking_id=booking.id)
+    provisioning._claim(ids[0])
+    with pytest.raises(provisioning.ProvisionBusy):
+        provisioning.provision_run(provision_id=ids[0])
+
+
+# --- HCW@Home and Qualiphy ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def exam_plan(db, sandbox):
+    """Type 301: an HCW@Home teleconsultation with Maya Chen plus a Qualiphy exam."""
+    # The clinic's HCW@Home runs with ENABLE_FIELDS_FORM_DOCTOR=firstName,lastName (no gender).
+    sandbox.configure("hcw", required_fields=["firstName", "lastName"])
+    ProviderVideoRoute.objects.create(
+        provider_id="101", hcw_doctor_email="dr.maya.chen@hcw.example"
+    )
+    return AppointmentTypePlan.objects.create(
+        appointment_type_id="301", video=AppointmentTypePlan.Video.HCW, qualiphy_exam_ids=[4226]
+    )
+
+
+def exam_booking(booked) -> Booking:
+    booking = booked(type_id="301")
+    booking.date_of_birth, booking.patient_state = date(1990, 5, 17), "TE"  # Qualiphy test mode
+    booking.save()
+    return booking
+
+
+def exam_counts(sandbox) -> dict:
+    return {
+        "hcw_invites": sandbox.configure("hcw")["counts"]["invites_total"],
+        "qualiphy_invites": sandbox.configure("qualiphy")["counts"]["invites"],
+    }
+
+
+def test_hcw_teleconsultation_and_qualiphy_exam_are_provisioned(
+    booked, exam_plan, sandbox, django_capture_on_commit_callbacks
+):
+    before = exam_counts(sandbox)
+    booking = exam_booking(booked)
+    parts = provision_everything(booking, django_capture_on_commit_callbacks)
+
+    invite = parts[Provision.Part.HCW_INVITE]
+    assert invite.status == Provision.Status.READY and invite.patient_url
+    with HealthieClient() as healthie:
+        appointment = healthie.appointment(booking.healthie_appointment_id)
+    assert appointment.external_videochat_url == invite.details["provider_url"]
+
+    exams = parts[Provision.Part.QUALIPHY_EXAMS]
+    assert exams.status == Provision.Status.READY and exams.patient_url
+    assert [e.exam_id for e in QualiphyExam.objects.filter(provision=exams)] == ["4226"]
+    assert exam_counts(sandbox) == {
+        "hcw_invites": before["hcw_invites"] + 1,
+        "qualiphy_invites": before["qualiphy_invites"] + 1,
+    }
+
+
+def test_a_provider_without_an_hcw_route_fails_the_part_with_a_reason(
+    booked, exam_plan, sandbox, django_capture_on_commit_callbacks
+):
+    ProviderVideoRoute.objects.all().delete()
+    parts = provision_everything(exam_booking(booked), django_capture_on_commit_callbacks)
+    assert parts[Provision.Part.HCW_INVITE].status == Provision.Status.FAILED
+    assert "doctor or queue" in parts[Provision.Part.HCW_INVITE].failure_reason
+    assert parts[Provision.Part.QUALIPHY_EXAMS].status == Provision.Status.READY
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+@pytest.mark.parametrize(
+    ("vendor", "operation"), [("hcw", "invite.create"), ("qualiphy", "exam_invite")]
+)
+@override_settings(VENDOR_TIMEOUT_SECONDS=0.5)
+def test_hcw_and_qualiphy_provisioning_converge_once_a_fault_clears(
+    booked, exam_plan, sandbox, django_capture_on_commit_callbacks, vendor, operation, kind
+):
+    before = exam_counts(sandbox)
+    booking = exam_booking(booked)
+    operations = {c["operation"] for c in sandbox.calls(vendor=vendor)}
+    sandbox.fault(vendor, kind, operation=operation, count=2, timeout_seconds=1)
+
+    parts = provision_everything(booking, django_capture_on_commit_callbacks)
+
+    assert {p.status for p in parts.values()} == {Provision.Status.READY}
+    assert exam_counts(sandbox) == {
+        "hcw_invites": before["hcw_invites"] + 1,
+        "qualiphy_invites": before["qualiphy_invites"] + 1,
+    }
+    faulted = [c for c in sandbox.calls(vendor=vendor) if c["fault"]]
+    assert len(faulted) == 2, (operations, faulted)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_qualiphy_webhook_lands_once_and_records_the_verdict(
+    booked, exam_plan, sandbox, live_server, settings, django_capture_on_commit_callbacks, client
+):
+    settings.SITE_URL = live_server.url
+    settings.QUALIPHY_WEBHOOK_SECRET = "whk-secret-for-tests"
+    booking = exam_booking(booked)
+    provision_everything(booking, django_capture_on_commit_callbacks)
+    exam = QualiphyExam.objects.get(provision__booking=booking)
+
+    for _ in range(2):  # Qualiphy retries a slow answer: the second delivery is a repeat
+        delivery = sandbox.configure(
+            "qualiphy",
+            trigger={
+                "patient_exam_id": int(exam.patient_exam_id),
+                "event": 1,
+                "exam_status": "Approved",
+            },
+        )["delivery"]
+        assert delivery["status_code"] == 200, delivery
+    exam.refresh_from_db()
+    assert exam.status == "Approved"
+    assert ExamEvent.objects.filter(patient_exam_id=exam.patient_exam_id).count() == 1
+
+    wrong = client.post(
+        "/webhooks/qualiphy/not-the-secret/", b"{}", content_type="application/json"
+    )
+    assert wrong.status_code == 404
+    garbage = client.post(
+        "/webhooks/qualiphy/whk-secret-for-tests/", b"[1,2", content_type="application/json"
+    )
+    assert garbage.status_code == 400
+
+
+# --- what the patient sees ----------------------------------------------------------------------
+
+
+def test_the_details_form_asks_for_birth_date_and_state_only_when_an_exam_is_ordered(patient, db):
+    AppointmentTypePlan.objects.filter(appointment_type_id="302").delete()
+    review_plain, _ = patient.to_review(type_id="302")
+    assert "Date of birth" not in review_plain.content.decode()
+
+    AppointmentTypePlan.objects.update_or_create(
+        appointment_type_id="302", defaults={"qualiphy_exam_ids": [4226]}
+    )
+    times_response = patient.times_page(type_id="302")
+    details = patient.details_page(patient.hold(times_response)[0])
+    page = details.content.decode()
+    assert "Date of birth" in page and ">State<" in page
+    missing = patient.submit_details(details)
+    assert missing.status_code == 422
+    assert "Enter your date of birth." in missing.content.decode()
+
+    review = patient.submit_details(details, date_of_birth="1990-05-17", patient_state="NY")
+    assert review.status_code == 200
+    booked = patient.confirm(review)
+    assert booked.status_code in (200, 302)
+    booking = Booking.objects.get(email=patient.details["email"], appointment_type_id="302")
+    assert (booking.date_of_birth, booking.patient_state) == (date(1990, 5, 17), "NY")
+
+
+def test_the_confirmation_page_polls_until_the_links_are_ready(
+    patient, plan, sandbox, django_capture_on_commit_callbacks
+):
+    review, _ = patient.to_review(type_id="302")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = patient.confirm(review)
+    booking = Booking.objects.get(email=patient.details["email"])
+    confirmation = patient.client.get(f"/book/{patient.slug}/booked/{booking.reference}/")
+    access_url = f"/book/{patient.slug}/booked/{booking.reference}/access/"
+    assert response.status_code in (200, 302)
+
+    # Committed but not yet provisioned: the section polls and says so.
+    for callback in callbacks:
+        callback()  # queues provision_part.delay_on_commit -> nothing runs without a worker
+    confirmation = patient.client.get(f"/book/{patient.slug}/booked/{booking.reference}/")
+    page = confirmation.content.decode()
+    assert f'hx-get="{access_url}"' in page and "being set up" in page
+
+    for provision in Provision.objects.filter(booking=booking):
+        provision_part.apply(args=[provision.id])
+    polled = patient.client.get(access_url, HTTP_HX_REQUEST="true")
+    assert polled.status_code == 286  # htmx stops polling
+    body = polled.content.decode()
+    room = Provision.objects.get(booking=booking, part=Provision.Part.BETTERPT_ROOM)
+    assert room.patient_url in body and "Join your video visit" in body
+    assert f"/questionnaire/{booking.reference}/" in body
