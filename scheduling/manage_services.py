@@ -31,7 +31,7 @@ from integrations.errors import (
     TransientError,
 )
 from integrations.healthie.types import Appointment
-from scheduling import conf, rules, selectors, services
+from scheduling import conf, provisioning, rules, selectors, services
 from scheduling.models import Booking, BookingChange, SlotHold
 from scheduling.upstream import healthie
 
@@ -81,18 +81,11 @@ class Refreshed:
 
 
 def provisioning_follow(*, booking_id: int, change: str) -> None:
-    """Make the booking's provisioning follow a change of its appointment. A no-op for now.
-
-    Called once per change after it is committed (transaction.on_commit), whoever made it (the
-    patient through the manage link, or staff in Healthie, found by a refresh), with `change`
-    one of "rescheduled", "cancelled" or "restored" (staff took a cancellation back in Healthie).
-
-    The provisioning issue implements it: reschedule moves the BetterPT room (a new room when the
-    session has started) and the HCW@Home invite (a new invite once accepted) and updates the
-    video link on the Healthie appointment; cancel cancels the room, deletes the invite and
-    cancels open Qualiphy exams. It should only enqueue (Celery tasks taking ids, safe to run
-    twice), as it runs in the patient's request.
-    """
+    """Make the booking's video room, invite and exams follow a committed change:
+    "rescheduled", "cancelled" or "restored" (staff took a cancellation back in Healthie).
+    Only enqueues (it runs in the patient's request)."""
+    logger.info("booking %s %s: provisioning follows", booking_id, change)
+    provisioning.provisioning_follow(booking_id=booking_id)
 
 
 def _follow_on_commit(booking: Booking, change: str) -> None:

@@ -87,6 +87,8 @@ def provision_run(*, provision_id: int) -> Provision:
         Provision.objects.filter(id=provision_id).update(attempts=F("attempts") + 1)
         try:
             RUNNERS[provision.part](provision)
+            if _moved(provision):  # rescheduled while this part was being provisioned
+                MOVERS[provision.part](provision)
         except RejectedError as exc:
             return _settle(provision, Provision.Status.FAILED, reason=str(exc))
         return _settle(provision, Provision.Status.READY)
@@ -97,7 +99,7 @@ def provision_run(*, provision_id: int) -> Provision:
 def provision_give_up(*, provision_id: int, reason: str) -> None:
     """The task ran out of retries: fail the part so staff see why and can retry it."""
     provision = Provision.objects.get(id=provision_id)
-    if provision.status == Provision.Status.PENDING:
+    if provision.status in (Provision.Status.PENDING, Provision.Status.READY):
         _settle(provision, Provision.Status.FAILED, reason=reason)
 
 
@@ -127,13 +129,14 @@ def _save(provision: Provision, **fields) -> None:
     provision.save(update_fields=[*fields, "updated_at"])
 
 
-def _enqueue_on_commit(provision_ids: list[int]) -> None:
+def _enqueue_on_commit(provision_ids: list[int], *, sync: bool = False) -> None:
     """Queue each part's task once the transaction commits. If the broker is down the booking
-    still stands: `requeue_stalled` (celery beat) picks the part up later."""
-    from scheduling.tasks import provision_part
+    still stands: `requeue_stalled_provisions` (celery beat) picks new parts up later."""
+    from scheduling.tasks import provision_part, provision_sync_part
 
+    task = provision_sync_part if sync else provision_part
     for provision_id in provision_ids:
-        transaction.on_commit(functools.partial(provision_part.delay, provision_id), robust=True)
+        transaction.on_commit(functools.partial(task.delay, provision_id), robust=True)
 
 
 def stalled_provisions(*, older_than: timedelta) -> list[int]:
@@ -173,7 +176,11 @@ def _betterpt_room(provision: Provision) -> None:
             provision,
             external_id=room.uid,
             patient_url=room.patient_link,
-            details={**provision.details, "provider_url": room.provider_link},
+            details={
+                **provision.details,
+                "provider_url": room.provider_link,
+                "start": booking.start.isoformat(),
+            },
         )
     _write_video_link(provision, provision.details["provider_url"])
 
@@ -265,7 +272,11 @@ def _hcw_invite(provision: Provision) -> None:
             provision,
             external_id=invite.id,
             patient_url=invite.patient_url,
-            details={**provision.details, "provider_url": invite.doctor_url},
+            details={
+                **provision.details,
+                "provider_url": invite.doctor_url,
+                "start": booking.start.isoformat(),
+            },
         )
     _write_video_link(provision, provision.details["provider_url"])
 
@@ -339,6 +350,158 @@ def exam_event_record(*, event) -> bool:
             exam.status = status
             exam.save(update_fields=["status"])
     return created
+
+
+# ------------------------------------------------------------------------------------------------
+# Following the appointment: rescheduled, cancelled, restored
+
+
+def provisioning_follow(*, booking_id: int) -> list[int]:
+    """Queue a sync of each of the booking's parts with the booking as it now stands."""
+    ids = list(Provision.objects.filter(booking_id=booking_id).values_list("id", flat=True))
+    _enqueue_on_commit(ids, sync=True)
+    return ids
+
+
+def provision_sync(*, provision_id: int) -> Provision:
+    """Bring one part in line with its booking; safe to run any number of times.
+
+    Cancelled booking: cancel at the vendor. Confirmed booking: a cancelled part (staff took the
+    cancellation back) is provisioned afresh; a ready part whose vendor time differs from the
+    booking's is moved. A pending part is moved by provision_run when it finishes.
+    """
+    _claim(provision_id)
+    try:
+        provision = Provision.objects.select_related("booking").get(id=provision_id)
+        booking = provision.booking
+        if booking.status == Booking.Status.CANCELLED:
+            if provision.status != Provision.Status.CANCELLED:
+                if provision.external_id and provision.part in CANCELLERS:
+                    CANCELLERS[provision.part](provision)
+                _settle(provision, Provision.Status.CANCELLED, reason="appointment cancelled")
+            return provision
+        if booking.status != Booking.Status.CONFIRMED:
+            return provision
+        if provision.status == Provision.Status.CANCELLED:
+            _save(
+                provision,
+                status=Provision.Status.PENDING,
+                failure_reason="",
+                external_id="",
+                patient_url="",
+                details={},
+                written_to_healthie=False,
+            )
+            _enqueue_on_commit([provision.id])
+        elif provision.status == Provision.Status.READY and _moved(provision):
+            try:
+                MOVERS[provision.part](provision)
+            except RejectedError as exc:
+                return _settle(provision, Provision.Status.FAILED, reason=str(exc))
+        return provision
+    finally:
+        Provision.objects.filter(id=provision_id).update(claimed_until=None)
+
+
+def _moved(provision: Provision) -> bool:
+    """The vendor holds another time than the booking (only parts with a time are moved)."""
+    start = provision.details.get("start")
+    return provision.part in MOVERS and start not in (None, provision.booking.start.isoformat())
+
+
+def _move_betterpt_room(provision: Provision) -> None:
+    """Reschedule the room; once its session has started BetterPT refuses, so a new room
+    replaces it and the old one is cancelled."""
+    betterpt = upstream.betterpt()
+    start = provision.booking.start
+    if provision.external_id:
+        try:
+            betterpt.reschedule_video_room(uid=provision.external_id, start=start)
+        except RejectedError:
+            _replace(provision)
+        else:
+            _save(provision, details={**provision.details, "start": start.isoformat()})
+            return
+    _betterpt_room(provision)
+    old = provision.details.get("replaced")
+    if old:
+        with contextlib.suppress(RejectedError):  # already over or cancelled: nothing to stop
+            betterpt.cancel_video_room(old)
+        _forget_replaced(provision)
+
+
+def _move_hcw_invite(provision: Provision) -> None:
+    """Move the invite; once the patient accepted it HCW@Home refuses, so it is revoked
+    (deleted) and a new invite made."""
+    hcw = upstream.hcw()
+    booking = provision.booking
+    if provision.external_id:
+        try:
+            hcw.reschedule_invite(
+                provision.external_id,
+                scheduled_for=booking.start,
+                patient_tz=booking.patient_timezone,
+            )
+        except RejectedError as exc:
+            if exc.code != "INVITE_ACCEPTED":
+                raise
+            _replace(provision)
+        else:
+            _save(provision, details={**provision.details, "start": booking.start.isoformat()})
+            return
+    old = provision.details.get("replaced")
+    if old:
+        hcw.delete_invite(old)  # None when already gone
+    _hcw_invite(provision)
+    _forget_replaced(provision)
+
+
+def _replace(provision: Provision) -> None:
+    """Forget the vendor object (kept as `replaced` until it is cancelled) so a new one is made
+    and its link written to Healthie; recorded first, so a crash in between resumes here."""
+    _save(
+        provision,
+        external_id="",
+        written_to_healthie=False,
+        details={**provision.details, "replaced": provision.external_id},
+    )
+
+
+def _forget_replaced(provision: Provision) -> None:
+    _save(provision, details={k: v for k, v in provision.details.items() if k != "replaced"})
+
+
+def _cancel_betterpt_room(provision: Provision) -> None:
+    with contextlib.suppress(RejectedError):  # already over or cancelled
+        upstream.betterpt().cancel_video_room(provision.external_id)
+
+
+def _cancel_hcw_invite(provision: Provision) -> None:
+    upstream.hcw().delete_invite(provision.external_id)  # None when already gone
+
+
+def _cancel_qualiphy_exams(provision: Provision) -> None:
+    qualiphy = upstream.qualiphy()
+    for exam in provision.exams.filter(cancelled=False):
+        try:
+            qualiphy.cancel_exam_invite(exam.patient_exam_id)
+        except RejectedError as exc:
+            if exc.code != "EXAM_ALREADY_COMPLETED":
+                raise
+            continue  # the consultation happened: its result stays
+        exam.cancelled = True
+        exam.save(update_fields=["cancelled"])
+
+
+MOVERS = {
+    Provision.Part.BETTERPT_ROOM: _move_betterpt_room,
+    Provision.Part.HCW_INVITE: _move_hcw_invite,
+}
+CANCELLERS = {
+    Provision.Part.BETTERPT_ROOM: _cancel_betterpt_room,
+    Provision.Part.HCW_INVITE: _cancel_hcw_invite,
+    Provision.Part.QUALIPHY_EXAMS: _cancel_qualiphy_exams,
+}
 
 
 # ------------------------------------------------------------------------------------------------

@@ -34,22 +34,32 @@ def settle_unknown_bookings() -> int:
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def provision_part(self, provision_id: int) -> str | None:
     """Provision one part of a booking; retried with jittered backoff while the vendor fails."""
+    return _with_retries(self, provisioning.provision_run, provision_id)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def provision_sync_part(self, provision_id: int) -> str | None:
+    """Make one part follow its rescheduled, cancelled or restored booking."""
+    return _with_retries(self, provisioning.provision_sync, provision_id)
+
+
+def _with_retries(task, service, provision_id: int) -> str | None:
     try:
-        return provisioning.provision_run(provision_id=provision_id).status
+        return service(provision_id=provision_id).status
     except Provision.DoesNotExist:
         return None  # its booking was deleted
     except provisioning.ProvisionBusy:
-        raise self.retry(countdown=provisioning.lease().total_seconds()) from None
+        raise task.retry(countdown=provisioning.lease().total_seconds()) from None
     except (TransientError, ContractError) as exc:
-        if self.request.retries >= settings.PROVISIONING_MAX_RETRIES:
+        if task.request.retries >= settings.PROVISIONING_MAX_RETRIES:
             provisioning.provision_give_up(provision_id=provision_id, reason=str(exc))
             return None
         policy = RetryPolicy(
             base_delay=settings.PROVISIONING_RETRY_BASE_SECONDS,
             max_delay=settings.PROVISIONING_RETRY_MAX_SECONDS,
         )
-        delay = policy.delay(self.request.retries, getattr(exc, "retry_after", None))
-        raise self.retry(countdown=delay) from None
+        delay = policy.delay(task.request.retries, getattr(exc, "retry_after", None))
+        raise task.retry(countdown=delay) from None
 
 
 @shared_task(acks_late=True)

@@ -5,7 +5,7 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import Client
 
 from integrations.healthie.client import HealthieClient
-from scheduling.models import AppointmentTypePlan, Booking, BookingPage
+from scheduling.models import AppointmentTypePlan, Booking, BookingPage, ProviderVideoRoute
 
 ORIGIN = "http://testserver"
 VIDEO = "Healthie Video Call"
@@ -222,3 +222,28 @@ def plan(db):
         },
     )
     return plan
+
+
+@pytest.fixture
+def exam_plan(db, sandbox):
+    """Type 301: an HCW@Home teleconsultation with Maya Chen plus a Qualiphy exam."""
+    # The clinic's HCW@Home runs with ENABLE_FIELDS_FORM_DOCTOR=firstName,lastName (no gender).
+    sandbox.configure("hcw", required_fields=["firstName", "lastName"])
+    ProviderVideoRoute.objects.create(
+        provider_id="101", hcw_doctor_email="dr.maya.chen@hcw.example"
+    )
+    return AppointmentTypePlan.objects.create(
+        appointment_type_id="301", video=AppointmentTypePlan.Video.HCW, qualiphy_exam_ids=[4226]
+    )
+
+
+@pytest.fixture
+def exam_booking(booked):
+    def book() -> Booking:
+        booking = booked(type_id="301")
+        booking.date_of_birth = date(1990, 5, 17)
+        booking.patient_state = "TE"  # Qualiphy's test mode
+        booking.save()
+        return booking
+
+    return book

@@ -156,26 +156,6 @@ def test_a_part_held_by_another_worker_is_not_run_twice_at_once(
 # --- HCW@Home and Qualiphy ----------------------------------------------------------------------
 
 
-@pytest.fixture
-def exam_plan(db, sandbox):
-    """Type 301: an HCW@Home teleconsultation with Maya Chen plus a Qualiphy exam."""
-    # The clinic's HCW@Home runs with ENABLE_FIELDS_FORM_DOCTOR=firstName,lastName (no gender).
-    sandbox.configure("hcw", required_fields=["firstName", "lastName"])
-    ProviderVideoRoute.objects.create(
-        provider_id="101", hcw_doctor_email="dr.maya.chen@hcw.example"
-    )
-    return AppointmentTypePlan.objects.create(
-        appointment_type_id="301", video=AppointmentTypePlan.Video.HCW, qualiphy_exam_ids=[4226]
-    )
-
-
-def exam_booking(booked) -> Booking:
-    booking = booked(type_id="301")
-    booking.date_of_birth, booking.patient_state = date(1990, 5, 17), "TE"  # Qualiphy test mode
-    booking.save()
-    return booking
-
-
 def exam_counts(sandbox) -> dict:
     return {
         "hcw_invites": sandbox.configure("hcw")["counts"]["invites_total"],
@@ -184,10 +164,10 @@ def exam_counts(sandbox) -> dict:
 
 
 def test_hcw_teleconsultation_and_qualiphy_exam_are_provisioned(
-    booked, exam_plan, sandbox, django_capture_on_commit_callbacks
+    exam_booking, exam_plan, sandbox, django_capture_on_commit_callbacks
 ):
     before = exam_counts(sandbox)
-    booking = exam_booking(booked)
+    booking = exam_booking()
     parts = provision_everything(booking, django_capture_on_commit_callbacks)
 
     invite = parts[Provision.Part.HCW_INVITE]
@@ -206,10 +186,10 @@ def test_hcw_teleconsultation_and_qualiphy_exam_are_provisioned(
 
 
 def test_a_provider_without_an_hcw_route_fails_the_part_with_a_reason(
-    booked, exam_plan, sandbox, django_capture_on_commit_callbacks
+    exam_booking, exam_plan, sandbox, django_capture_on_commit_callbacks
 ):
     ProviderVideoRoute.objects.all().delete()
-    parts = provision_everything(exam_booking(booked), django_capture_on_commit_callbacks)
+    parts = provision_everything(exam_booking(), django_capture_on_commit_callbacks)
     assert parts[Provision.Part.HCW_INVITE].status == Provision.Status.FAILED
     assert "doctor or queue" in parts[Provision.Part.HCW_INVITE].failure_reason
     assert parts[Provision.Part.QUALIPHY_EXAMS].status == Provision.Status.READY
@@ -221,10 +201,10 @@ def test_a_provider_without_an_hcw_route_fails_the_part_with_a_reason(
 )
 @override_settings(VENDOR_TIMEOUT_SECONDS=0.5)
 def test_hcw_and_qualiphy_provisioning_converge_once_a_fault_clears(
-    booked, exam_plan, sandbox, django_capture_on_commit_callbacks, vendor, operation, kind
+    exam_booking, exam_plan, sandbox, django_capture_on_commit_callbacks, vendor, operation, kind
 ):
     before = exam_counts(sandbox)
-    booking = exam_booking(booked)
+    booking = exam_booking()
     operations = {c["operation"] for c in sandbox.calls(vendor=vendor)}
     sandbox.fault(vendor, kind, operation=operation, count=2, timeout_seconds=1)
 
@@ -241,11 +221,17 @@ def test_hcw_and_qualiphy_provisioning_converge_once_a_fault_clears(
 
 @pytest.mark.django_db(transaction=True)
 def test_qualiphy_webhook_lands_once_and_records_the_verdict(
-    booked, exam_plan, sandbox, live_server, settings, django_capture_on_commit_callbacks, client
+    exam_booking,
+    exam_plan,
+    sandbox,
+    live_server,
+    settings,
+    django_capture_on_commit_callbacks,
+    client,
 ):
     settings.SITE_URL = live_server.url
     settings.QUALIPHY_WEBHOOK_SECRET = "whk-secret-for-tests"
-    booking = exam_booking(booked)
+    booking = exam_booking()
     provision_everything(booking, django_capture_on_commit_callbacks)
     exam = QualiphyExam.objects.get(provision__booking=booking)
 
