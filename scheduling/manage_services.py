@@ -138,7 +138,7 @@ def _apply_cancel(booking: Booking, change: BookingChange, reason: str) -> None:
     booking.cancelled_at = timezone.now()
     booking.sequence += 1
     booking.healthie_pm_status = booking.healthie_pm_status or CANCELLED_PM_STATUS
-    services._transition(booking, Status.CANCELLED, reason)
+    services.record_status(booking, Status.CANCELLED, reason)
     _finish(change, State.DONE, reason)
     _invalidate_on_commit(booking.provider_id)
     _follow_on_commit(booking, "cancelled")
@@ -147,7 +147,7 @@ def _apply_cancel(booking: Booking, change: BookingChange, reason: str) -> None:
 def _apply_restore(booking: Booking, change: BookingChange, reason: str) -> None:
     booking.cancelled_at = None
     booking.sequence += 1
-    services._transition(booking, Status.CONFIRMED, reason)
+    services.record_status(booking, Status.CONFIRMED, reason)
     _finish(change, State.DONE, reason)
     _invalidate_on_commit(booking.provider_id)
     _follow_on_commit(booking, "restored")
@@ -330,7 +330,7 @@ def _ensure_hold(booking: Booking, change: BookingChange) -> SlotHold:
         hold.expires_at = timezone.now() + timedelta(minutes=conf.hold_minutes())
         hold.save(update_fields=["expires_at"])
         return hold
-    return services._hold_insert(
+    return services.hold_insert(
         page=booking.page,
         provider_id=booking.provider_id,
         start=change.new_start,
@@ -410,17 +410,17 @@ def booking_reschedule(
             )
         except (OutcomeUnknownError, ContractError) as exc:
             # The move may have happened: never send it again blindly, read it back.
-            _finish(change, State.UNKNOWN, services._reason(exc))
+            _finish(change, State.UNKNOWN, services.failure_reason(exc))
             lost_answer = True
         except RejectedError as exc:
-            if services._is_slot_taken(exc):
+            if services.is_slot_taken(exc):
                 _finish(change, State.REJECTED, "slot_taken")
                 SlotHold.objects.filter(token=change.hold_token).delete()
                 _invalidate_on_commit(booking.provider_id)  # our cached times were stale
             else:  # our key, API version or Healthie's own rules: staff must look
                 _finish(change, State.FAILED, "healthie_refused")
         except TransientError as exc:
-            _finish(change, State.FAILED, services._reason(exc))
+            _finish(change, State.FAILED, services.failure_reason(exc))
         else:
             _apply_move(booking, change, appointment.start, "updated")
             booking.healthie_pm_status = appointment.pm_status or ""
@@ -477,12 +477,12 @@ def booking_cancel(
         try:
             appointment = healthie().cancel_appointment(booking.healthie_appointment_id)
         except (OutcomeUnknownError, ContractError) as exc:
-            _finish(change, State.UNKNOWN, services._reason(exc))
+            _finish(change, State.UNKNOWN, services.failure_reason(exc))
             lost_answer = True
         except RejectedError:
             _finish(change, State.FAILED, "healthie_refused")
         except TransientError as exc:
-            _finish(change, State.FAILED, services._reason(exc))
+            _finish(change, State.FAILED, services.failure_reason(exc))
         else:
             booking.healthie_pm_status = appointment.pm_status or CANCELLED_PM_STATUS
             booking.healthie_checked_at = timezone.now()

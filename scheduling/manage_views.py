@@ -31,7 +31,7 @@ from scheduling import conf, manage_services, rules, selectors, services, timefm
 from scheduling.flow import NOTICES
 from scheduling.models import Booking, BookingChange
 from scheduling.security import embeddable, origin_checked
-from scheduling.views import CONTACT_LABELS, _upstream_guard
+from scheduling.views import CONTACT_LABELS, upstream_guard
 
 logger = logging.getLogger(__name__)
 
@@ -349,35 +349,6 @@ class RescheduleState:
         return list(self.params(**overrides).items())
 
 
-def month_grid(month: date, open_days: set[date], today: date, selected: date | None):
-    """The month as weeks of day cells for the calendar partial (None pads the edges)."""
-    return [
-        [
-            None
-            if day is None
-            else {
-                "date": day,
-                "label": timefmt.full_date(day),
-                "open": day in open_days and day >= today,
-                "selected": day == selected,
-            }
-            for day in week
-        ]
-        for week in timefmt.month_weeks(month)
-    ]
-
-
-def grouped_times(starts: list[datetime], tz: str) -> list[tuple[str, list[dict]]]:
-    """Start times grouped Morning / Afternoon / Evening, labelled "9:30 AM" in `tz`."""
-    groups: dict[str, list[dict]] = {"Morning": [], "Afternoon": [], "Evening": []}
-    for start in starts:
-        local = start.astimezone(ZoneInfo(tz))
-        groups[timefmt.part_of_day(local)].append(
-            {"value": start.isoformat(), "label": timefmt.clock(local)}
-        )
-    return [(name, items) for name, items in groups.items() if items]
-
-
 def _picker_context(state: RescheduleState) -> dict:
     booking = state.booking
     today = timezone.now().astimezone(ZoneInfo(state.tz)).date()
@@ -395,7 +366,7 @@ def _picker_context(state: RescheduleState) -> dict:
         **_appointment_context(booking, state.tz),
         "state": state,
         "month_label": timefmt.month_name(month),
-        "weeks": month_grid(month, open_days, today, state.day),
+        "weeks": timefmt.month_grid(month, open_days, today, state.day),
         "has_open_days": bool(open_days),
         "prev_url": state.url("manage_calendar", month=previous, day="")
         if month > this_month
@@ -418,7 +389,7 @@ def _picker_context(state: RescheduleState) -> dict:
         context.update(
             {
                 "day_label": timefmt.full_date(state.day),
-                "time_groups": grouped_times(starts, state.tz),
+                "time_groups": timefmt.grouped_times(starts, state.tz),
                 "time_count": len(starts),
                 "times_token": tokens.sign(
                     "manage-times",
@@ -451,7 +422,7 @@ def _render_picker(request, context: dict, *, status: int = 200, push: str = "")
 @_private
 @require_GET
 @embeddable
-@_upstream_guard
+@upstream_guard
 def reschedule_calendar(request: HttpRequest, token: str) -> HttpResponse:
     booking = _booking_or_404(token)
     refusal = _reschedule_refusal(request, booking)
@@ -465,7 +436,7 @@ def reschedule_calendar(request: HttpRequest, token: str) -> HttpResponse:
 @_private
 @require_GET
 @embeddable
-@_upstream_guard
+@upstream_guard
 def reschedule_times(request: HttpRequest, token: str) -> HttpResponse:
     booking = _booking_or_404(token)
     refusal = _reschedule_refusal(request, booking)
@@ -491,7 +462,7 @@ def _parse_instant(value: str) -> datetime | None:
 @require_POST
 @embeddable
 @origin_checked
-@_upstream_guard
+@upstream_guard
 def reschedule_hold(request: HttpRequest, token: str) -> HttpResponse:
     """A new time was picked: hold it, then ask the patient to confirm the move."""
     booking = _booking_or_404(token)
@@ -555,7 +526,7 @@ def _review_context(booking: Booking, payload: dict, form_token: str) -> dict:
 @_private
 @require_GET
 @embeddable
-@_upstream_guard
+@upstream_guard
 def reschedule_review(request: HttpRequest, token: str) -> HttpResponse:
     """Old time → new time, and the button that moves it (mints the idempotency key)."""
     booking = _booking_or_404(token)
@@ -591,7 +562,7 @@ def reschedule_review(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 @embeddable
 @origin_checked
-@_upstream_guard
+@upstream_guard
 def reschedule_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """Move it: one Healthie update per idempotency key, whatever the number of clicks."""
     booking = _booking_or_404(token)
@@ -645,7 +616,7 @@ def reschedule_confirm(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @embeddable
 @origin_checked
-@_upstream_guard
+@upstream_guard
 def cancel(request: HttpRequest, token: str) -> HttpResponse:
     """GET: the confirmation step (optional reason; mints the idempotency key). POST: cancel."""
     booking = _booking_or_404(token)

@@ -99,7 +99,7 @@ def hold_place(
                 return previous
             if previous:
                 previous.delete()
-        return _hold_insert(
+        return hold_insert(
             page=page,
             provider_id=provider_id,
             start=start,
@@ -114,7 +114,7 @@ def hold_release(*, token: str) -> None:
     SlotHold.objects.filter(token=token).delete()
 
 
-def _hold_insert(
+def hold_insert(
     *, page, provider_id, start, end, appointment_type_id, contact_type, provider_choice
 ):
     """Inside the caller's transaction: free an expired hold on this key, then insert ours.
@@ -158,7 +158,7 @@ def _hold_ensure(booking: Booking, token: str, provider_choice: str) -> SlotHold
         hold.expires_at = timezone.now() + timedelta(minutes=conf.hold_minutes())
         hold.save(update_fields=["expires_at"])
         return hold
-    return _hold_insert(
+    return hold_insert(
         page=booking.page,
         provider_id=booking.provider_id,
         start=booking.start,
@@ -173,7 +173,7 @@ def _hold_ensure(booking: Booking, token: str, provider_choice: str) -> SlotHold
 # Bookings
 
 
-def _transition(booking: Booking, to: str, reason: str = "") -> None:
+def record_status(booking: Booking, to: str, reason: str = "") -> None:
     """Inside the caller's transaction: new status, one history row."""
     before = booking.status
     booking.status, booking.status_reason = to, reason
@@ -270,11 +270,11 @@ def booking_confirm(
         try:
             _hold_ensure(booking, hold_token, provider_choice)
         except SlotTaken:
-            _transition(booking, Status.REJECTED, "slot_taken")
+            record_status(booking, Status.REJECTED, "slot_taken")
             return ConfirmOutcome(booking, {})
         booking.checkout_attempts += 1
         if booking.status != Status.PENDING:
-            _transition(booking, Status.PENDING, "retry")
+            record_status(booking, Status.PENDING, "retry")
         else:
             booking.save()
         try:
@@ -291,20 +291,20 @@ def booking_confirm(
             )
         except (OutcomeUnknownError, ContractError) as exc:
             # The write may have happened: never send it again blindly, look it up.
-            _transition(booking, Status.UNKNOWN, _reason(exc))
+            record_status(booking, Status.UNKNOWN, failure_reason(exc))
             lost_answer = True
         except RejectedError as exc:
             field_errors = vendor_field_messages(exc)
             if field_errors:
-                _transition(booking, Status.REJECTED, "details_refused")
-            elif _is_slot_taken(exc):
-                _transition(booking, Status.REJECTED, "slot_taken")
+                record_status(booking, Status.REJECTED, "details_refused")
+            elif is_slot_taken(exc):
+                record_status(booking, Status.REJECTED, "slot_taken")
                 SlotHold.objects.filter(token=hold_token).delete()
                 _invalidate_on_commit(booking.provider_id)  # our cached times were stale
             else:  # our key, API version or page configuration: staff must act
-                _transition(booking, Status.FAILED, "healthie_refused")
+                record_status(booking, Status.FAILED, "healthie_refused")
         except TransientError as exc:
-            _transition(booking, Status.FAILED, _reason(exc))
+            record_status(booking, Status.FAILED, failure_reason(exc))
         else:
             _confirm(booking, appointment, reason="checkout")
     if lost_answer:
@@ -336,7 +336,7 @@ def booking_settle(*, booking_id: int) -> Booking:
         if found is not None:
             _confirm(booking, found, reason="settled_found")
         else:
-            _transition(booking, Status.FAILED, "not_booked")
+            record_status(booking, Status.FAILED, "not_booked")
             # Keep the hold: the patient is told to try again and should not lose the slot.
     return booking
 
@@ -367,7 +367,7 @@ def _lookup(booking: Booking):
 def _confirm(booking: Booking, appointment, *, reason: str) -> None:
     booking.healthie_appointment_id = appointment.id
     booking.healthie_patient_id = appointment.patient_id or ""
-    _transition(booking, Status.CONFIRMED, reason)
+    record_status(booking, Status.CONFIRMED, reason)
     SlotHold.objects.filter(provider_id=booking.provider_id, start=booking.start).delete()
     _invalidate_on_commit(booking.provider_id)
     booking_id = booking.id
@@ -378,7 +378,7 @@ def _invalidate_on_commit(provider_id: str) -> None:
     transaction.on_commit(lambda: availability_invalidate(provider_ids=[provider_id]))
 
 
-def _reason(exc: Exception) -> str:
+def failure_reason(exc: Exception) -> str:
     if isinstance(exc, OutcomeUnknownError):
         return "answer_lost"
     if isinstance(exc, ContractError):
@@ -390,7 +390,7 @@ def _reason(exc: Exception) -> str:
 SLOT_FIELDS = frozenset({"date", "datetime", "start", None})
 
 
-def _is_slot_taken(exc: RejectedError) -> bool:
+def is_slot_taken(exc: RejectedError) -> bool:
     return exc.code is None and any(m.field in SLOT_FIELDS for m in exc.messages)
 
 

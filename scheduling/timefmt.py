@@ -123,3 +123,32 @@ def utc_stamp(instant: datetime) -> str:
 
 def minutes(delta: timedelta) -> int:
     return int(delta.total_seconds() // 60)
+
+
+def month_grid(month: date, open_days: set[date], today: date, selected: date | None):
+    """The month as weeks of day cells for the calendar partial (None pads the edges)."""
+    return [
+        [
+            None
+            if day is None
+            else {
+                "date": day,
+                "label": full_date(day),
+                "open": day in open_days and day >= today,
+                "selected": day == selected,
+            }
+            for day in week
+        ]
+        for week in month_weeks(month)
+    ]
+
+
+def grouped_times(starts: list[datetime], tz: str) -> list[tuple[str, list[dict]]]:
+    """Start times grouped Morning / Afternoon / Evening, labelled "9:30 AM" in `tz`."""
+    groups: dict[str, list[dict]] = {"Morning": [], "Afternoon": [], "Evening": []}
+    for start in starts:
+        local = start.astimezone(ZoneInfo(tz))
+        groups[part_of_day(local)].append(
+            {"value": start.isoformat(), "label": clock(local)}
+        )
+    return [(name, items) for name, items in groups.items() if items]

@@ -179,7 +179,7 @@ def _common(state: FlowState, types) -> dict:
     }
 
 
-def _upstream_guard(view):
+def upstream_guard(view):
     """Healthie unreachable while reading what to show: a clear 503 page, nothing lost."""
 
     def wrapped(request, *args, **kwargs):
@@ -210,7 +210,7 @@ def page_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @embeddable
-@_upstream_guard
+@upstream_guard
 def step_type(request: HttpRequest, slug: str) -> HttpResponse:
     page, types, state = _load(request, slug)
     if state.type_id or len(types) == 1:
@@ -238,7 +238,7 @@ def step_type(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @embeddable
-@_upstream_guard
+@upstream_guard
 def step_contact(request: HttpRequest, slug: str) -> HttpResponse:
     page, types, state = _load(request, slug)
     if not state.type_id or state.contact:
@@ -258,7 +258,7 @@ def step_contact(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @embeddable
-@_upstream_guard
+@upstream_guard
 def step_provider(request: HttpRequest, slug: str) -> HttpResponse:
     page, types, state = _load(request, slug)
     if _first_missing_step(state) != "provider":
@@ -310,20 +310,7 @@ def _picker_context(request, state: FlowState, types) -> dict:
     month = max(month, this_month)
     state = replace(state, month=month)
     open_days = set(selectors.open_days(**_availability_args(state), month=month))
-    weeks = [
-        [
-            None
-            if day is None
-            else {
-                "date": day,
-                "label": timefmt.full_date(day),
-                "open": day in open_days and day >= today,
-                "selected": day == state.day,
-            }
-            for day in week
-        ]
-        for week in timefmt.month_weeks(month)
-    ]
+    weeks = timefmt.month_grid(month, open_days, today, state.day)
     context = {
         **_common(state, types),
         "state": state,
@@ -347,12 +334,6 @@ def _times_context(state: FlowState) -> dict:
     slots = selectors.open_times(
         **_availability_args(state), day=state.day, keep_hold_token=state.hold or None
     )
-    groups: dict[str, list[dict]] = {"Morning": [], "Afternoon": [], "Evening": []}
-    for slot in slots:
-        local = slot.start.astimezone(ZoneInfo(state.tz))
-        groups[timefmt.part_of_day(local)].append(
-            {"value": slot.start.isoformat(), "label": timefmt.clock(local)}
-        )
     token = tokens.sign(
         "times",
         {
@@ -368,7 +349,7 @@ def _times_context(state: FlowState) -> dict:
     )
     return {
         "day_label": timefmt.full_date(state.day),
-        "time_groups": [(name, items) for name, items in groups.items() if items],
+        "time_groups": timefmt.grouped_times([slot.start for slot in slots], state.tz),
         "time_count": len(slots),
         "times_token": token,
         "hold_url": reverse("scheduling:hold", kwargs={"slug": state.page.slug}),
@@ -377,7 +358,7 @@ def _times_context(state: FlowState) -> dict:
 
 @require_GET
 @embeddable
-@_upstream_guard
+@upstream_guard
 def step_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     page, types, state = _load(request, slug)
     if _first_missing_step(state):
@@ -392,7 +373,7 @@ def step_calendar(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @embeddable
-@_upstream_guard
+@upstream_guard
 def step_times(request: HttpRequest, slug: str) -> HttpResponse:
     page, types, state = _load(request, slug)
     if _first_missing_step(state):
@@ -435,7 +416,7 @@ def _state_from_payload(page: BookingPage, payload: dict, **overrides) -> FlowSt
 @require_POST
 @embeddable
 @origin_checked
-@_upstream_guard
+@upstream_guard
 def hold_create(request: HttpRequest, slug: str) -> HttpResponse:
     """A time was picked: hold it for the patient, then ask for their details."""
     page = _page_or_404(slug)
@@ -520,7 +501,7 @@ def _details_form(payload: dict, **kwargs) -> PatientDetailsForm:
 @require_http_methods(["GET", "POST"])
 @embeddable
 @origin_checked
-@_upstream_guard
+@upstream_guard
 def step_details(request: HttpRequest, slug: str) -> HttpResponse:
     """GET: the details form for a held slot (mints the idempotency key). POST: validate, then
     show the review page (or the form again with its errors)."""
@@ -595,7 +576,7 @@ def step_details(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @embeddable
 @origin_checked
-@_upstream_guard
+@upstream_guard
 def booking_confirm(request: HttpRequest, slug: str) -> HttpResponse:
     """Book it: one Healthie checkout per idempotency key, whatever the number of clicks."""
     page = _page_or_404(slug)
