@@ -181,7 +181,8 @@ def record_status(booking: Booking, to: str, reason: str = "") -> None:
     BookingStatusChange.objects.create(
         booking=booking, from_status=before, to_status=to, reason=reason
     )
-    logger.info("booking %s: %s -> %s (%s)", booking.reference, before, to, reason or "-")
+    # The database id, not the reference: the reference opens the confirmation page.
+    logger.info("booking %s: %s -> %s (%s)", booking.pk, before, to, reason or "-")
 
 
 def booking_confirm(
