@@ -185,6 +185,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.settle_unknown_bookings",
         "schedule": 120.0,
     },
+    # Reschedules and cancels whose answer was lost (the manage page also settles them).
+    "settle-unknown-changes": {
+        "task": "scheduling.tasks.settle_unknown_changes",
+        "schedule": 120.0,
+    },
     # Provisioning parts whose task was never queued (the broker was down at the time).
     "requeue-stalled-provisions": {
         "task": "scheduling.tasks.requeue_stalled_provisions",

@@ -4,11 +4,12 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
 from integrations.errors import ContractError, TransientError
 from integrations.transport import RetryPolicy
-from scheduling import conf, provisioning, selectors, services
-from scheduling.models import Booking, Provision
+from scheduling import conf, manage_services, provisioning, selectors, services
+from scheduling.models import Booking, BookingChange, Provision
 
 MAX_SETTLE_RETRIES = 40  # ~20 minutes at the default 30 s countdown
 
@@ -20,6 +21,20 @@ def settle_booking(self, booking_id: int) -> str:
     if booking.status == Booking.Status.UNKNOWN:
         raise self.retry(countdown=conf.settle_retry_seconds())
     return booking.status
+
+
+@shared_task(acks_late=True)
+def settle_unknown_changes() -> int:
+    """Sweeper for celery beat: reschedules and cancels whose Healthie answer was lost."""
+    stale = timezone.now() - timedelta(minutes=2)
+    ids = list(
+        BookingChange.objects.filter(
+            state=BookingChange.State.UNKNOWN, updated_at__lt=stale
+        ).values_list("id", flat=True)
+    )
+    for change_id in ids:
+        manage_services.booking_change_settle(change_id=change_id)
+    return len(ids)
 
 
 @shared_task(acks_late=True)

@@ -2,15 +2,17 @@
 answers and Healthie being down. Real PostgreSQL, the sandbox over HTTP."""
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from integrations.errors import TransientError
 from scheduling import manage_services
 from scheduling.models import Booking, BookingChange, SlotHold
+from scheduling.tasks import settle_unknown_changes
 from tests.scheduling.conftest import NEW_YORK, appointments_at, hidden, run_threads, times
 from tests.scheduling.test_manage import Manager, book, healthie_appointment, text
 
@@ -215,3 +217,36 @@ def test_healthie_down_while_choosing_a_time_is_a_clear_error(pages, sandbox):
         response = manager.calendar()
     assert response.status_code == 503
     assert "We can't load times right now" in text(response)
+
+
+@override_settings(HEALTHIE_TIMEOUT_SECONDS=1, HEALTHIE_MAX_RETRIES=0)
+def test_the_beat_sweeper_settles_a_lost_change_nobody_looks_at(pages, sandbox, monkeypatch):
+    booking = book()
+    manager = Manager(booking)
+    review, slot = manager.to_review()
+    sandbox.fault(
+        "healthie", "timeout", operation="updateAppointment", when="after", timeout_seconds=3
+    )
+    original, reads = manage_services._read, []
+
+    def read(booking):  # the read before the update works; the read-back after it does not
+        reads.append(booking.pk)
+        if len(reads) > 1 and len(reads) < 3:
+            raise TransientError("healthie", "appointment", "HTTP 500")
+        return original(booking)
+
+    monkeypatch.setattr(manage_services, "_read", read)
+    assert manager.confirm(review).status_code == 202
+    change = booking.changes.get()
+    assert change.state == BookingChange.State.UNKNOWN
+    assert settle_unknown_changes() == 0  # too fresh: the patient's page may still settle it
+
+    BookingChange.objects.filter(pk=change.pk).update(
+        updated_at=timezone.now() - timedelta(minutes=5)
+    )
+    assert settle_unknown_changes() == 1
+    change.refresh_from_db()
+    assert (change.state, change.reason) == ("done", "settled_found")
+    booking.refresh_from_db()
+    assert booking.start == datetime.fromisoformat(slot)
+    assert update_calls(sandbox) == 1
