@@ -148,7 +148,5 @@ def grouped_times(starts: list[datetime], tz: str) -> list[tuple[str, list[dict]
     groups: dict[str, list[dict]] = {"Morning": [], "Afternoon": [], "Evening": []}
     for start in starts:
         local = start.astimezone(ZoneInfo(tz))
-        groups[part_of_day(local)].append(
-            {"value": start.isoformat(), "label": clock(local)}
-        )
+        groups[part_of_day(local)].append({"value": start.isoformat(), "label": clock(local)})
     return [(name, items) for name, items in groups.items() if items]

@@ -33,7 +33,7 @@ class Command(BaseCommand):
         manage = [sys.executable, "manage.py"]
         sandbox_url = f"http://127.0.0.1:{sandbox_port}"
         broker_dir = Path(settings.BASE_DIR) / ".demo-broker"
-        for folder in ("queue", "processed"):
+        for folder in ("queue", "processed", "control"):
             (broker_dir / folder).mkdir(parents=True, exist_ok=True)
         env = {
             **os.environ,
