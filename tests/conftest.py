@@ -1,10 +1,13 @@
+import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
 from django.conf import settings
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,3 +74,82 @@ def sandbox(sandbox_server):
     sandbox_server.reset()
     yield sandbox_server
     sandbox_server.reset()
+
+
+# What a worker started by `celery_worker` runs with besides the test database, sandbox and
+# broker: short broker redelivery, leases and retries, so redelivery and backoff take seconds.
+FAST_WORKER_ENV = {
+    "CELERY_VISIBILITY_TIMEOUT": "3",
+    "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+    "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+    "PROVISIONING_LEASE_SECONDS": "3",
+    "PROVISIONING_RETRY_BASE_SECONDS": "0.2",
+    "VENDOR_TIMEOUT_SECONDS": "5",
+}
+
+
+def _database_url(database: dict) -> str:
+    user = quote(database["USER"] or "", safe="")
+    password = database.get("PASSWORD") or ""
+    auth = f"{user}:{quote(password, safe='')}" if password else user
+    return f"postgres://{auth}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+
+
+@pytest.fixture
+def celery_worker(transactional_db, sandbox):
+    """A factory: `celery_worker()` starts a real Celery worker process and returns its Popen.
+
+    The worker runs on this test's database (committed data: hence `transactional_db`), the
+    sandbox and the test Redis broker (`python -m tests.services` sets CELERY_BROKER_URL), with
+    fast redelivery and retries (FAST_WORKER_ENV). The queue is purged first: earlier tests
+    queued tasks for rows that no longer exist. Workers still running at teardown are stopped,
+    before the database is flushed.
+    """
+    from config.celery import app as celery_app
+
+    assert settings.CELERY_BROKER_URL.startswith("redis://"), "run through `make test`"
+    database = connection.settings_dict
+    assert database["ENGINE"] == "django.db.backends.postgresql", "a worker needs PostgreSQL"
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(database),
+        "SANDBOX_URL": sandbox.url,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        **FAST_WORKER_ENV,
+    }
+    # Set by the browser tests for their own thread only; the worker keeps Django's check.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    celery_app.control.purge()
+    workers: list[subprocess.Popen] = []
+
+    def start() -> subprocess.Popen:
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "-l",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        if worker.poll() is None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait(timeout=10)

@@ -6,89 +6,30 @@ technology finds it. The app runs in pytest-django's live server against the san
 """
 
 import re
-from datetime import date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from django.core.management import call_command
-from playwright.sync_api import Locator, Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from scheduling.models import Booking
+from tests.browser.conftest import (
+    CLOCK,
+    FULL_DATE,
+    Screenshots,
+    arrive,
+    spoken_date,
+    spoken_time,
+    tab_to,
+)
 
 PATIENT_ZONE = "America/Chicago"  # the browser context's zone (see conftest.phone_page)
 CLINIC_ZONE = "America/New_York"  # Dr. Maya Chen's zone in the sandbox seed
-FULL_DATE = re.compile(
-    r"^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), "
-    r"(January|February|March|April|May|June|July|August|September|October|November|December) "
-    r"\d{1,2}, \d{4}$"
-)
-CLOCK = re.compile(r"^\d{1,2}:\d{2} (AM|PM)$")
-MAX_TABS = 60
 PATIENT = [
     ("First name", "Ada"),
     ("Last name", "Lovelace"),
     ("Email", "ada.lovelace@example.com"),
     ("Phone", "555-123-4567"),
 ]
-
-
-def spoken_date(day: date) -> str:
-    """ "Monday, December 7, 2026" (computed here, independently of scheduling.timefmt)."""
-    return f"{day:%A}, {day:%B} {day.day}, {day.year}"
-
-
-def spoken_time(instant: datetime) -> str:
-    """ "9:30 AM"."""
-    return f"{instant.hour % 12 or 12}:{instant:%M} {'AM' if instant.hour < 12 else 'PM'}"
-
-
-def focused_element(page: Page) -> str:
-    return page.evaluate(
-        "() => { const el = document.activeElement;"
-        " return el ? el.outerHTML.slice(0, 160) : 'nothing'; }"
-    )
-
-
-def tab_to(page: Page, target: Locator, *, limit: int = MAX_TABS) -> int:
-    """Press Tab until `target` has the focus (at most `limit` times); returns the presses.
-
-    Also checks that the focus is visible there (:focus-visible), as a keyboard user needs."""
-    expect(target).to_be_visible()
-    for presses in range(1, limit + 1):
-        page.keyboard.press("Tab")
-        if target.evaluate("el => el === document.activeElement"):
-            assert target.evaluate("el => el.matches(':focus-visible')"), "focus not visible"
-            return presses
-    pytest.fail(
-        f"{target} never got the focus in {limit} Tab presses; "
-        f"the focus is on {focused_element(page)}"
-    )
-
-
-def arrive(page: Page, path: str, heading: str, problems: list[str]) -> None:
-    """Wait for the page load a key press started (URL matching `path`), then check its h1."""
-    try:
-        page.wait_for_url(re.compile(path))
-    except PlaywrightTimeout:
-        pytest.fail(f"expected {path}, still on {page.url}; problems seen: {problems}")
-    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
-
-
-class Screenshots:
-    """Numbered full-page screenshots of each step; each step also must fit the phone's width."""
-
-    def __init__(self, page: Page, directory: Path):
-        self.page, self.directory, self.count = page, directory, 0
-
-    def take(self, step: str) -> None:
-        self.count += 1
-        self.page.screenshot(path=self.directory / f"{self.count:02d}-{step}.png", full_page=True)
-        overflow = self.page.evaluate(
-            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        assert overflow <= 0, f"{step}: the page scrolls sideways by {overflow}px on a phone"
 
 
 def test_book_an_appointment_with_the_keyboard_alone(

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from scheduling.models import Booking
-from tests.browser.test_booking_keyboard import (
+from tests.browser.conftest import (
     CLOCK,
     FULL_DATE,
     Screenshots,

@@ -4,77 +4,18 @@ A confirmed booking's tasks travel through Redis to a worker, which provisions a
 sandboxes. Then a worker is killed (SIGKILL) in the middle of a task: its late-acknowledged
 message comes back from Redis to a fresh worker, which finishes the part without creating a
 second room.
+Workers come from the shared `celery_worker` fixture (tests/conftest.py).
 """
 
-import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
-from config.celery import app as celery_app
 from scheduling import provisioning
 from scheduling.models import Provision
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def start_worker(sandbox):
-    """Start Celery workers on the test database, the sandboxes and the test Redis."""
-    assert settings.CELERY_BROKER_URL.startswith("redis://"), "run through `make test`"
-    database = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": (
-            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
-            f"{database['NAME']}"
-        ),
-        "SANDBOX_URL": sandbox.url,
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_VISIBILITY_TIMEOUT": "3",
-        "CELERY_UNACKED_RESTORE_INTERVAL": "1",
-        "CELERY_UNACKED_RESTORE_THROTTLE": "1",
-        "PROVISIONING_LEASE_SECONDS": "3",
-        "PROVISIONING_RETRY_BASE_SECONDS": "0.2",
-        "VENDOR_TIMEOUT_SECONDS": "5",
-    }
-    celery_app.control.purge()  # earlier tests queued tasks for rows that no longer exist
-    workers = []
-
-    def start() -> subprocess.Popen:
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-                "-l",
-                "WARNING",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        workers.append(worker)
-        return worker
-
-    yield start
-    for worker in workers:
-        if worker.poll() is None:
-            worker.terminate()
-            worker.wait(timeout=20)
 
 
 def wait_for(condition, seconds: float = 45) -> None:
@@ -90,9 +31,9 @@ def start_provisioning(booking) -> list[int]:
     return ids
 
 
-def test_a_worker_provisions_through_redis(booked, plan, sandbox, start_worker):
+def test_a_worker_provisions_through_redis(booked, plan, sandbox, celery_worker):
     rooms = sandbox.configure("betterpt")["rooms"]
-    start_worker()
+    celery_worker()
     ids = start_provisioning(booked())
     wait_for(lambda: all(Provision.objects.get(id=i).settled for i in ids))
     assert {Provision.objects.get(id=i).status for i in ids} == {Provision.Status.READY}
@@ -103,12 +44,12 @@ def test_a_worker_killed_mid_task_converges_to_one_room(
     booked,
     plan,
     sandbox,
-    start_worker,
+    celery_worker,
 ):
     rooms = sandbox.configure("betterpt")["rooms"]
     # The room is made, then the worker hangs writing its link to Healthie and is killed there.
     sandbox.fault("healthie", "latency", operation="updateAppointment", latency_ms=4000, count=1)
-    first = start_worker()
+    first = celery_worker()
     ids = start_provisioning(booked())
     room_id = next(i for i in ids if Provision.objects.get(id=i).part == "betterpt_room")
     wait_for(lambda: Provision.objects.get(id=room_id).external_id)
@@ -117,7 +58,7 @@ def test_a_worker_killed_mid_task_converges_to_one_room(
     first.wait(timeout=10)
     assert not Provision.objects.get(id=room_id).settled
 
-    start_worker()
+    celery_worker()
     wait_for(lambda: Provision.objects.get(id=room_id).settled, seconds=60)
     room = Provision.objects.get(id=room_id)
     assert room.status == Provision.Status.READY and room.written_to_healthie
