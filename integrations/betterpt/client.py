@@ -34,11 +34,9 @@ Docs: https://github.com/betterPT/gitbook (README.md, introduction.md);
 
 import hashlib
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -49,15 +47,20 @@ import httpx
 from django.conf import settings
 from django.core.cache import cache as django_cache
 
-from integrations import transport
+from integrations import graphql, transport
 from integrations.betterpt.types import Outreach, VideoRoom
 from integrations.errors import (
     ContractError,
-    FieldMessage,
-    OutcomeUnknownError,
     RejectedError,
     TransientError,
     VendorError,
+)
+from integrations.graphql import (
+    Errors,
+    optional_bool,
+    optional_str,
+    reading,
+    required_argument,
 )
 
 logger = logging.getLogger(__name__)
@@ -69,24 +72,12 @@ TOKEN_OPERATION = "oauth/token"  # noqa: S105 - the operation name in logs and f
 TOKEN_MARGIN_SECONDS = 60.0
 UNAUTHENTICATED = "UNAUTHENTICATED"
 NOT_FOUND = "NOT_FOUND"
-# Apollo codes for a document the server would not run: a bug or schema drift on our side.
-DOCUMENT_CODES = frozenset({"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED"})
-SERVER_FAULT = "INTERNAL_SERVER_ERROR"
-
-_OPERATION_HEADER = re.compile(r"^\s*(query|mutation)\s+(\w+)", re.MULTILINE)
 
 
 @cache
 def load_operations() -> dict[str, tuple[str, bool]]:
     """{operation name: (document, is_write)}, read once from operations/*.graphql."""
-    operations = {}
-    for path in sorted(OPERATIONS_DIR.glob("*.graphql")):
-        document = path.read_text()
-        match = _OPERATION_HEADER.search(document)
-        if not match or match[2] != path.stem:
-            raise RuntimeError(f"{path.name}: expected one operation named {path.stem}")
-        operations[path.stem] = (document, match[1] == "mutation")
-    return operations
+    return graphql.load_operations(OPERATIONS_DIR)
 
 
 # --------------------------------------------------------------------------------------------
@@ -185,7 +176,7 @@ def default_retry_policy() -> transport.RetryPolicy:
     return transport.RetryPolicy()
 
 
-class BetterPTClient:
+class BetterPTClient(graphql.GraphQLClient):
     """Holds one pooled httpx.Client; use it as a context manager or call close()."""
 
     def __init__(
@@ -212,23 +203,10 @@ class BetterPTClient:
         self.tokens = TokenCache(
             token_cache_key(self.token_url, self.client_id, self.audience), clock=clock
         )
-        self._operations = load_operations()
-        self._http = transport.make_client(
-            timeout=self.timeout,
-            headers={"Accept": "application/json", "User-Agent": "clinic-scheduling"},
-        )
+        super().__init__(operations=load_operations(), timeout=self.timeout)
 
     def __repr__(self) -> str:  # never show the secret
         return f"BetterPTClient(url={self.url!r}, client_id={self.client_id!r})"
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> "BetterPTClient":
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
 
     # ----------------------------------------------------------------------------------------
     # Video rooms
@@ -413,24 +391,16 @@ class BetterPTClient:
                     refreshed = True
                     logger.info("betterpt %s: access token refused, fetching a new one", operation)
 
-        started = time.monotonic()
-        try:
-            result = transport.with_retries(
-                attempt, policy=self.retry_policy, vendor=VENDOR, operation=operation
-            )
-        except VendorError as exc:
-            routine = isinstance(exc, RejectedError) and exc.code in ("BAD_USER_INPUT", NOT_FOUND)
-            logger.log(
-                logging.INFO if routine else logging.WARNING,
-                "betterpt %s failed: %s%s after %.0f ms",
-                operation,
-                type(exc).__name__,
-                f" ({exc.code})" if getattr(exc, "code", None) else "",
-                (time.monotonic() - started) * 1000,
-            )
-            raise
-        logger.info("betterpt %s ok in %.0f ms", operation, (time.monotonic() - started) * 1000)
-        return result
+        return graphql.retried(
+            VENDOR,
+            operation,
+            attempt,
+            policy=self.retry_policy,
+            logger=logger,
+            routine=lambda exc: (
+                isinstance(exc, RejectedError) and exc.code in ("BAD_USER_INPUT", NOT_FOUND)
+            ),
+        )
 
     def _interpret(self, operation: str, response: httpx.Response, *, is_write: bool) -> Any:
         try:
@@ -438,10 +408,9 @@ class BetterPTClient:
         except ValueError:
             if response.status_code == 401:
                 raise _Unauthorized(f"HTTP 401 ({operation})") from None
-            if response.status_code == 200:
-                # A damaged answer: the write may have happened; a read can be asked again.
-                error = OutcomeUnknownError if is_write else TransientError
-                raise error(VENDOR, operation, "unreadable answer (HTTP 200)") from None
+            if response.status_code == 200:  # a damaged answer
+                detail = "unreadable answer (HTTP 200)"
+                raise graphql.lost_answer(VENDOR, operation, detail, is_write=is_write) from None
             raise ContractError(
                 VENDOR, operation, f"non-JSON body (HTTP {response.status_code})"
             ) from None
@@ -452,15 +421,10 @@ class BetterPTClient:
             raise _Unauthorized(_error_detail(errors) or "HTTP 401")
         if errors:
             _raise_for_errors(operation, errors, is_write=is_write)
-        if response.status_code != 200:
-            raise ContractError(VENDOR, operation, f"unexpected HTTP {response.status_code}")
-        data = body.get("data")
-        if not isinstance(data, dict) or operation not in data:
-            raise ContractError(VENDOR, operation, f"response has no data.{operation}")
-        return data[operation]
+        return graphql.root_field(VENDOR, operation, response, body)
 
     def _room(self, operation: str, node: Any) -> VideoRoom:
-        with _reading(operation):
+        with reading(VENDOR, operation):
             if node is None:
                 raise ValueError("no PartnerVideoRoom in the answer")
             return _video_room(node)
@@ -471,6 +435,7 @@ class BetterPTClient:
 
 
 def _error_detail(errors: Any) -> str:
+    """The messages of `errors`, read leniently: a 401 answer may carry anything."""
     if not isinstance(errors, list):
         return ""
     messages = [str(e.get("message") or "") for e in errors if isinstance(e, dict)]
@@ -478,43 +443,10 @@ def _error_detail(errors: Any) -> str:
 
 
 def _raise_for_errors(operation: str, errors: Any, *, is_write: bool) -> None:
-    if not isinstance(errors, list) or not all(isinstance(e, dict) for e in errors):
-        raise ContractError(VENDOR, operation, "errors is not a list of objects")
-    codes = []
-    for error in errors:
-        extensions = error.get("extensions")
-        codes.append(extensions.get("code") if isinstance(extensions, dict) else None)
-    detail = _error_detail(errors) or "GraphQL error"
-    if UNAUTHENTICATED in codes:
-        raise _Unauthorized(detail)
-    if any(code in DOCUMENT_CODES for code in codes):
-        raise ContractError(VENDOR, operation, f"BetterPT refused the document: {detail}")
-    if SERVER_FAULT in codes:
-        error = OutcomeUnknownError if is_write else TransientError
-        raise error(VENDOR, operation, f"{SERVER_FAULT}: {detail}")
-    first_code = next((c for c in codes if c), None)
-    raise RejectedError(
-        VENDOR,
-        operation,
-        detail,
-        messages=[
-            FieldMessage(field=None, message=str(e.get("message")))
-            for e in errors
-            if e.get("message")
-        ],
-        code=str(first_code) if first_code else None,
-    )
-
-
-@contextmanager
-def _reading(operation: str):
-    """Any surprise while reading BetterPT's answer is a ContractError."""
-    try:
-        yield
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ContractError(
-            VENDOR, operation, f"unreadable answer: {type(exc).__name__}: {exc}"
-        ) from exc
+    found = Errors.read(VENDOR, operation, errors)
+    if UNAUTHENTICATED in found.codes:
+        raise _Unauthorized(found.detail)
+    raise found.apollo_failure(is_write=is_write, name="BetterPT")
 
 
 # --------------------------------------------------------------------------------------------
@@ -547,17 +479,7 @@ def _time_zone(name: str) -> str:
 
 
 def _uid(value: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("a video room uid is required")
-    return value.strip()
-
-
-def _optional_str(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise TypeError(f"expected a string, got {type(value).__name__}")
-    return value
+    return required_argument(value, "a video room uid")
 
 
 def _optional_int(value: Any) -> int | None:
@@ -568,16 +490,8 @@ def _optional_int(value: Any) -> int | None:
     return value
 
 
-def _optional_bool(value: Any) -> bool | None:
-    if value is None:
-        return None
-    if not isinstance(value, bool):
-        raise TypeError(f"expected a boolean, got {type(value).__name__}")
-    return value
-
-
 def _required_str(value: Any, name: str) -> str:
-    text = _optional_str(value)
+    text = optional_str(value)
     if not text:
         raise ValueError(f"{name} is empty")
     return text
@@ -589,12 +503,12 @@ def _video_room(node: Any) -> VideoRoom:
         uid=_required_str(node["uid"], "uid"),
         start=parse_datetime(node["startTime"]),
         time_zone=_required_str(node["timeZone"], "timeZone"),
-        display_name=_optional_str(node.get("displayName")),
+        display_name=optional_str(node.get("displayName")),
         patient_link=_required_str(node["patientLink"], "patientLink"),
         provider_link=_required_str(node["providerLink"], "providerLink"),
         status=None if status is None else str(status),  # opaque: values are unpublished
         patient_duration=_optional_int(node.get("patientDuration")),
         provider_duration=_optional_int(node.get("providerDuration")),
-        did_patient_attend=_optional_bool(node.get("didPatientAttend")),
-        did_provider_attend=_optional_bool(node.get("didProviderAttend")),
+        did_patient_attend=optional_bool(node.get("didPatientAttend")),
+        did_provider_attend=optional_bool(node.get("didProviderAttend")),
     )

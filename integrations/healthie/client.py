@@ -21,9 +21,7 @@ Logs carry operation names, error codes and durations only: never patient data, 
 import logging
 import re
 import threading
-import time as clock
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
@@ -32,14 +30,14 @@ from typing import Any
 import httpx
 from django.conf import settings
 
-from integrations import transport
+from integrations import graphql, transport
 from integrations.errors import (
     ContractError,
     FieldMessage,
     RejectedError,
     TransientError,
-    VendorError,
 )
+from integrations.graphql import Errors, boolean, optional_str, reading
 from integrations.healthie.datetimes import (
     format_clock,
     format_datetime,
@@ -97,8 +95,6 @@ DOCUMENT_CODES = frozenset(
     }
 )
 
-_OPERATION_HEADER = re.compile(r"^\s*(query|mutation)\s+(\w+)", re.MULTILINE)
-
 _warned: set[str] = set()  # warning codes already logged and recorded by this process
 _warned_lock = threading.Lock()
 
@@ -106,14 +102,7 @@ _warned_lock = threading.Lock()
 @cache
 def load_operations() -> dict[str, tuple[str, bool]]:
     """{operation name: (document, is_write)}, read once from operations/*.graphql."""
-    operations = {}
-    for path in sorted(OPERATIONS_DIR.glob("*.graphql")):
-        document = path.read_text()
-        match = _OPERATION_HEADER.search(document)
-        if not match or match[2] != path.stem:
-            raise RuntimeError(f"{path.name}: expected one operation named {path.stem}")
-        operations[path.stem] = (document, match[1] == "mutation")
-    return operations
+    return graphql.load_operations(OPERATIONS_DIR)
 
 
 def default_retry_policy() -> transport.RetryPolicy:
@@ -121,7 +110,7 @@ def default_retry_policy() -> transport.RetryPolicy:
     return transport.RetryPolicy(max_attempts=max(1, settings.HEALTHIE_MAX_RETRIES + 1))
 
 
-class HealthieClient:
+class HealthieClient(graphql.GraphQLClient):
     """Holds one pooled httpx.Client; use it as a context manager or call close()."""
 
     def __init__(
@@ -141,23 +130,10 @@ class HealthieClient:
         self.authorization_shard = shard if authorization_shard is None else authorization_shard
         self.timeout = settings.HEALTHIE_TIMEOUT_SECONDS if timeout is None else timeout
         self.retry_policy = retry_policy or default_retry_policy()
-        self._operations = load_operations()
-        self._http = transport.make_client(
-            timeout=self.timeout,
-            headers={"Accept": "application/json", "User-Agent": "clinic-scheduling"},
-        )
+        super().__init__(operations=load_operations(), timeout=self.timeout)
 
     def __repr__(self) -> str:  # never show the key
         return f"HealthieClient(url={self.url!r}, api_version={self.api_version!r})"
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> "HealthieClient":
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
 
     # ----------------------------------------------------------------------------------------
     # Appointment types and providers
@@ -234,7 +210,7 @@ class HealthieClient:
             "appointment_to_reschedule_id": appointment_to_reschedule_id,
         }
         days = self._execute("daysAvailableForRange", variables, public=public)
-        with self._reading("daysAvailableForRange"):
+        with reading(VENDOR, "daysAvailableForRange"):
             return sorted({parse_date(day) for day in days or [] if day})
 
     def available_slots(
@@ -263,7 +239,7 @@ class HealthieClient:
             "appointment_to_reschedule_id": appointment_to_reschedule_id,
         }
         slots = self._execute("availableSlotsForRange", variables, public=public)
-        with self._reading("availableSlotsForRange"):
+        with reading(VENDOR, "availableSlotsForRange"):
             parsed = [_slot(slot) for slot in slots or [] if slot is not None]
         return sorted(
             (slot for slot in parsed if not slot.is_fully_booked),
@@ -297,7 +273,7 @@ class HealthieClient:
         value = self._execute("nextAvailableSlot", variables, public=public)
         if not value:
             return None
-        with self._reading("nextAvailableSlot"):
+        with reading(VENDOR, "nextAvailableSlot"):
             return parse_datetime(value)
 
     def complete_checkout(
@@ -447,7 +423,7 @@ class HealthieClient:
             "timezone": timezone,
         }
         nodes = self._execute("availabilities", variables)
-        with self._reading("availabilities"):
+        with reading(VENDOR, "availabilities"):
             return [_availability(node) for node in nodes or [] if node is not None]
 
     def create_availability(
@@ -571,27 +547,15 @@ class HealthieClient:
             )
             return self._interpret(operation, response, is_write=is_write)
 
-        started = clock.monotonic()
-        try:
-            result = transport.with_retries(
-                attempt, policy=self.retry_policy, vendor=VENDOR, operation=operation
-            )
-        except VendorError as exc:
+        return graphql.retried(
+            VENDOR,
+            operation,
+            attempt,
+            policy=self.retry_policy,
+            logger=logger,
             # A refusal (slot taken, bad input) is business as usual; the rest needs a look.
-            level = (
-                logging.INFO if isinstance(exc, RejectedError) and not exc.code else logging.WARNING
-            )
-            logger.log(
-                level,
-                "healthie %s failed: %s%s after %.0f ms",
-                operation,
-                type(exc).__name__,
-                f" ({exc.code})" if getattr(exc, "code", None) else "",
-                (clock.monotonic() - started) * 1000,
-            )
-            raise
-        logger.info("healthie %s ok in %.0f ms", operation, (clock.monotonic() - started) * 1000)
-        return result
+            routine=lambda exc: isinstance(exc, RejectedError) and not exc.code,
+        )
 
     def _interpret(self, operation: str, response: httpx.Response, *, is_write: bool) -> Any:
         try:
@@ -613,12 +577,7 @@ class HealthieClient:
                 f"HTTP {response.status_code}",
                 code=f"HTTP_{response.status_code}",
             )
-        if response.status_code != 200:
-            raise ContractError(VENDOR, operation, f"unexpected HTTP {response.status_code}")
-        data = body.get("data")
-        if not isinstance(data, dict) or operation not in data:
-            raise ContractError(VENDOR, operation, f"response has no data.{operation}")
-        result = data[operation]
+        result = graphql.root_field(VENDOR, operation, response, body)
         if is_write:
             _raise_for_messages(operation, result)
         return result
@@ -635,7 +594,7 @@ class HealthieClient:
             )
             if connection is None:
                 return
-            with self._reading(operation):
+            with reading(VENDOR, operation):
                 nodes = connection["nodes"]
                 page = _page_info(connection["page_info"])
                 if not isinstance(nodes, list):
@@ -650,32 +609,21 @@ class HealthieClient:
         raise ContractError(VENDOR, operation, f"more than {MAX_PAGES} pages")
 
     def _payload_appointment(self, operation: str, payload: Any) -> Appointment:
-        with self._reading(operation):
+        with reading(VENDOR, operation):
             node = payload["appointment"]
             if node is None:
                 raise ValueError("payload has no appointment and no messages")
             return _appointment(node)
 
     def _payload_availability(self, operation: str, payload: Any) -> Availability:
-        with self._reading(operation):
+        with reading(VENDOR, operation):
             node = payload["availability"]
             if node is None:
                 raise ValueError("payload has no availability and no messages")
             return _availability(node)
 
-    @staticmethod
-    @contextmanager
-    def _reading(operation: str):
-        """Any surprise while reading Healthie's answer is a ContractError."""
-        try:
-            yield
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ContractError(
-                VENDOR, operation, f"unreadable answer: {type(exc).__name__}: {exc}"
-            ) from exc
-
     def _read(self, operation: str, parse: Callable[[Any], Any], node: Any) -> Any:
-        with self._reading(operation):
+        with reading(VENDOR, operation):
             return parse(node)
 
 
@@ -684,34 +632,20 @@ class HealthieClient:
 
 
 def _raise_for_errors(operation: str, errors: Any, response: httpx.Response) -> None:
-    if not isinstance(errors, list) or not all(isinstance(e, dict) for e in errors):
-        raise ContractError(VENDOR, operation, "errors is not a list of objects")
-    codes = []
-    for error in errors:
-        extensions = error.get("extensions")
-        codes.append(extensions.get("code") if isinstance(extensions, dict) else None)
-    messages = [str(e.get("message") or "") for e in errors]
-    detail = "; ".join(m for m in messages if m)[:500] or "GraphQL error"
-    if THROTTLED in codes:
+    found = Errors.read(VENDOR, operation, errors)
+    if THROTTLED in found.codes:
         retry_after = transport.parse_retry_after(response.headers.get("Retry-After"))
         raise TransientError(VENDOR, operation, THROTTLED, retry_after=retry_after)
-    for code in codes:
+    for code in found.codes:
         if code in VERSION_CODES:
-            raise RejectedError(VENDOR, operation, detail, code=code)
-    for error, code in zip(errors, codes, strict=True):
+            raise RejectedError(VENDOR, operation, found.detail, code=code)
+    for error, code in zip(found.entries, found.codes, strict=True):
         # Parse/validation errors point at our document and carry no execution path.
         if code in DOCUMENT_CODES or (
             code is None and "locations" in error and "path" not in error
         ):
-            raise ContractError(VENDOR, operation, f"Healthie refused the document: {detail}")
-    first_code = next((c for c in codes if c), None)
-    raise RejectedError(
-        VENDOR,
-        operation,
-        detail,
-        messages=[FieldMessage(field=None, message=m) for m in messages if m],
-        code=str(first_code) if first_code else None,
-    )
+            raise ContractError(VENDOR, operation, f"Healthie refused the document: {found.detail}")
+    raise found.rejected()
 
 
 def _raise_for_messages(operation: str, payload: Any) -> None:
@@ -839,15 +773,8 @@ def _optional_id(value: Any) -> str | None:
     return None if value is None or value == "" else _id(value)
 
 
-def _optional_str(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise TypeError(f"expected a string, got {type(value).__name__}")
-    return value
-
-
 def _optional_int(value: Any) -> int | None:
+    """Healthie sends some integers as strings (`patient_reschedule_count_cap`), or "" for none."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -859,22 +786,14 @@ def _optional_int(value: Any) -> int | None:
     raise ValueError(f"expected an integer, got {value!r}")
 
 
-def _bool(value: Any, default: bool = False) -> bool:
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        raise TypeError(f"expected a boolean, got {type(value).__name__}")
-    return value
-
-
 def _id_sort_key(patient: Patient) -> tuple[int, int | str]:
     return (0, int(patient.id)) if patient.id.isdigit() else (1, patient.id)
 
 
 def _page_info(node: Any) -> PageInfo:
     return PageInfo(
-        end_cursor=_optional_str(node.get("end_cursor")),
-        has_next_page=_bool(node["has_next_page"]),
+        end_cursor=optional_str(node.get("end_cursor")),
+        has_next_page=boolean(node["has_next_page"]),
     )
 
 
@@ -884,20 +803,20 @@ def _appointment_type(node: Any) -> AppointmentType:
         raise TypeError("available_contact_types is not a list")
     return AppointmentType(
         id=_id(node["id"]),
-        name=_optional_str(node.get("name")) or "",
+        name=optional_str(node.get("name")) or "",
         length_minutes=_optional_int(node.get("length")),
         contact_types=tuple(str(c) for c in contact_types if c),
-        clients_can_book=_bool(node.get("clients_can_book")),
-        is_group=_bool(node.get("is_group")),
+        clients_can_book=boolean(node.get("clients_can_book")),
+        is_group=boolean(node.get("is_group")),
     )
 
 
 def _provider(node: Any) -> Provider:
     return Provider(
         id=_id(node["id"]),
-        first_name=_optional_str(node.get("first_name")) or "",
-        last_name=_optional_str(node.get("last_name")) or "",
-        timezone=_optional_str(node.get("timezone")),
+        first_name=optional_str(node.get("first_name")) or "",
+        last_name=optional_str(node.get("last_name")) or "",
+        timezone=optional_str(node.get("timezone")),
     )
 
 
@@ -905,14 +824,14 @@ def _slot(node: Any) -> Slot:
     return Slot(
         start=parse_datetime(node["date"]),
         provider_id=_id(node["user_id"]),
-        is_fully_booked=_bool(node.get("is_fully_booked")),
+        is_fully_booked=boolean(node.get("is_fully_booked")),
     )
 
 
 def _appointment(node: Any) -> Appointment:
     start = parse_datetime(node["date"])
     length = _optional_int(node.get("length"))
-    end_text = _optional_str(node.get("end"))
+    end_text = optional_str(node.get("end"))
     if end_text:
         end = parse_datetime(end_text)
     else:
@@ -922,9 +841,9 @@ def _appointment(node: Any) -> Appointment:
     appointment_type = node.get("appointment_type")
     provider_name = None
     if provider:
-        names = (_optional_str(provider.get(k)) or "" for k in ("first_name", "last_name"))
+        names = (optional_str(provider.get(k)) or "" for k in ("first_name", "last_name"))
         provider_name = " ".join(n for n in names if n) or None
-    deleted_at = _optional_str(node.get("deleted_at"))
+    deleted_at = optional_str(node.get("deleted_at"))
     return Appointment(
         id=_id(node["id"]),
         start=start,
@@ -935,11 +854,11 @@ def _appointment(node: Any) -> Appointment:
         patient_id=_id(user["id"]) if user else None,
         appointment_type_id=_id(appointment_type["id"]) if appointment_type else None,
         appointment_type_name=(
-            _optional_str(appointment_type.get("name")) if appointment_type else None
+            optional_str(appointment_type.get("name")) if appointment_type else None
         ),
-        contact_type=_optional_str(node.get("contact_type")),
-        pm_status=_optional_str(node.get("pm_status")) or None,
-        external_videochat_url=_optional_str(node.get("external_videochat_url")) or None,
+        contact_type=optional_str(node.get("contact_type")),
+        pm_status=optional_str(node.get("pm_status")) or None,
+        external_videochat_url=optional_str(node.get("external_videochat_url")) or None,
         deleted_at=parse_datetime(deleted_at) if deleted_at else None,
         patient_reschedule_count=_optional_int(node.get("patient_reschedule_count")),
     )
@@ -948,35 +867,35 @@ def _appointment(node: Any) -> Appointment:
 def _setting(node: Any) -> AppointmentSetting:
     return AppointmentSetting(
         id=_id(node["id"]),
-        allow_clients_to_reschedule_appt=_bool(node.get("allow_clients_to_reschedule_appt")),
-        allow_clients_to_cancel_appt=_bool(node.get("allow_clients_to_cancel_appt")),
+        allow_clients_to_reschedule_appt=boolean(node.get("allow_clients_to_reschedule_appt")),
+        allow_clients_to_cancel_appt=boolean(node.get("allow_clients_to_cancel_appt")),
         minimum_advance_reschedule_time=_optional_int(node.get("minimum_advance_reschedule_time")),
         minimum_advance_cancel_time=_optional_int(node.get("minimum_advance_cancel_time")),
         minimum_advance_schedule_time=_optional_int(node.get("minimum_advance_schedule_time")),
         patient_reschedule_count_cap=_optional_int(node.get("patient_reschedule_count_cap")),
-        cant_reschedule_message=_optional_str(node.get("cant_reschedule_message")) or None,
-        cant_cancel_message=_optional_str(node.get("cant_cancel_message")) or None,
-        buffer=_optional_str(node.get("buffer")) or None,
-        base_calendar_interval=_optional_str(node.get("base_calendar_interval")),
+        cant_reschedule_message=optional_str(node.get("cant_reschedule_message")) or None,
+        cant_cancel_message=optional_str(node.get("cant_cancel_message")) or None,
+        buffer=optional_str(node.get("buffer")) or None,
+        base_calendar_interval=optional_str(node.get("base_calendar_interval")),
         booking_interval_restriction=_optional_int(node.get("booking_interval_restriction")),
     )
 
 
 def _availability(node: Any) -> Availability:
-    range_start = _optional_str(node.get("range_start"))
-    range_end = _optional_str(node.get("range_end"))
-    end_on = _optional_str(node.get("end_on"))
+    range_start = optional_str(node.get("range_start"))
+    range_end = optional_str(node.get("range_end"))
+    end_on = optional_str(node.get("end_on"))
     return Availability(
         id=_id(node["id"]),
         provider_id=_optional_id(node.get("user_id")),
-        is_repeating=_bool(node.get("is_repeating")),
+        is_repeating=boolean(node.get("is_repeating")),
         repeating_availability_id=_optional_id(node.get("repeating_availability_id")),
         day_of_week=_optional_int(node.get("day_of_week")),
         range_start=parse_datetime(range_start) if range_start else None,
         range_end=parse_datetime(range_end) if range_end else None,
         end_on=parse_date(end_on) if end_on else None,
-        duration_string=_optional_str(node.get("duration_string")),
-        timezone=_optional_str(node.get("timezone")),
+        duration_string=optional_str(node.get("duration_string")),
+        timezone=optional_str(node.get("timezone")),
         appointment_type_id=_optional_id(node.get("appointment_type_id")),
         contact_type_id=_optional_id(node.get("contact_type_id")),
     )
@@ -985,7 +904,7 @@ def _availability(node: Any) -> Availability:
 def _patient(node: Any) -> Patient:
     return Patient(
         id=_id(node["id"]),
-        email=_optional_str(node.get("email")),
-        first_name=_optional_str(node.get("first_name")),
-        last_name=_optional_str(node.get("last_name")),
+        email=optional_str(node.get("email")),
+        first_name=optional_str(node.get("first_name")),
+        last_name=optional_str(node.get("last_name")),
     )

@@ -23,9 +23,7 @@ Docs: https://docs.semble.io/docs/API/ ; ../shared/notes/vendor-facts.md (Semble
 
 import logging
 import re
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -35,15 +33,15 @@ from urllib.parse import quote
 import httpx
 from django.conf import settings
 
-from integrations import transport
+from integrations import graphql, transport
 from integrations.errors import (
     ContractError,
     FieldMessage,
     OutcomeUnknownError,
     RejectedError,
     TransientError,
-    VendorError,
 )
+from integrations.graphql import Errors, optional_str, reading, required_argument
 from integrations.semble.types import Patient
 
 logger = logging.getLogger(__name__)
@@ -58,24 +56,14 @@ THROTTLED = re.compile(r"too often", re.IGNORECASE)
 BAD_OBJECT_ID = re.compile(r"Cast to ObjectId failed", re.IGNORECASE)
 INVALID_ID = "INVALID_ID"
 UNAUTHENTICATED = "UNAUTHENTICATED"
-DOCUMENT_CODES = frozenset({"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED"})
-SERVER_FAULT = "INTERNAL_SERVER_ERROR"
 
-_OPERATION_HEADER = re.compile(r"^\s*(query|mutation)\s+(\w+)", re.MULTILINE)
 _OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
 
 
 @cache
 def load_operations() -> dict[str, tuple[str, bool]]:
     """{operation name: (document, is_write)}, read once from operations/*.graphql."""
-    operations = {}
-    for path in sorted(OPERATIONS_DIR.glob("*.graphql")):
-        document = path.read_text()
-        match = _OPERATION_HEADER.search(document)
-        if not match or match[2] != path.stem:
-            raise RuntimeError(f"{path.name}: expected one operation named {path.stem}")
-        operations[path.stem] = (document, match[1] == "mutation")
-    return operations
+    return graphql.load_operations(OPERATIONS_DIR)
 
 
 def questionnaire_link(
@@ -107,7 +95,7 @@ def default_retry_policy() -> transport.RetryPolicy:
     return transport.RetryPolicy()
 
 
-class SembleClient:
+class SembleClient(graphql.GraphQLClient):
     """Holds one pooled httpx.Client; use it as a context manager or call close()."""
 
     def __init__(
@@ -126,23 +114,10 @@ class SembleClient:
         self.timeout = settings.VENDOR_TIMEOUT_SECONDS if timeout is None else timeout
         self.retry_policy = retry_policy or default_retry_policy()
         self.page_size = page_size
-        self._operations = load_operations()
-        self._http = transport.make_client(
-            timeout=self.timeout,
-            headers={"Accept": "application/json", "User-Agent": "clinic-scheduling"},
-        )
+        super().__init__(operations=load_operations(), timeout=self.timeout)
 
     def __repr__(self) -> str:  # never show the token
         return f"SembleClient(url={self.url!r})"
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> "SembleClient":
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
 
     # ----------------------------------------------------------------------------------------
     # Patients
@@ -188,7 +163,7 @@ class SembleClient:
         }
         variables = {"patientData": {k: v for k, v in patient_data.items() if v}}
         payload = self._execute("createPatient", variables)
-        with _reading("createPatient"):
+        with reading(VENDOR, "createPatient"):
             node = payload["data"]
             if node is None:
                 raise ValueError("payload has no data and no error")
@@ -245,7 +220,7 @@ class SembleClient:
         https://docs.semble.io/docs/API/mutations/create-integration-token
         """
         payload = self._execute("createIntegrationToken", {"patient": _id(patient_id)})
-        with _reading("createIntegrationToken"):
+        with reading(VENDOR, "createIntegrationToken"):
             node = payload["data"]
             if node is None:
                 raise ValueError("payload has no data and no error")
@@ -259,7 +234,7 @@ class SembleClient:
         node = self._execute("integrationToken", {"patient": _id(patient_id)})
         if node is None:
             return None
-        with _reading("integrationToken"):
+        with reading(VENDOR, "integrationToken"):
             return _token(node) if node.get("token") else None
 
     def questionnaire_link(self, questionnaire_token: str, integration_token: str) -> str:
@@ -276,7 +251,7 @@ class SembleClient:
             result = self._execute("patients", variables)
             if result is None:
                 return
-            with _reading("patients"):
+            with reading(VENDOR, "patients"):
                 nodes = result["data"] or []
                 if not isinstance(nodes, list):
                     raise TypeError("data is not a list")
@@ -305,24 +280,14 @@ class SembleClient:
             )
             return self._interpret(operation, response, is_write=is_write)
 
-        started = time.monotonic()
-        try:
-            result = transport.with_retries(
-                attempt, policy=self.retry_policy, vendor=VENDOR, operation=operation
-            )
-        except VendorError as exc:
-            routine = isinstance(exc, RejectedError) and exc.code is None
-            logger.log(
-                logging.INFO if routine else logging.WARNING,
-                "semble %s failed: %s%s after %.0f ms",
-                operation,
-                type(exc).__name__,
-                f" ({exc.code})" if getattr(exc, "code", None) else "",
-                (time.monotonic() - started) * 1000,
-            )
-            raise
-        logger.info("semble %s ok in %.0f ms", operation, (time.monotonic() - started) * 1000)
-        return result
+        return graphql.retried(
+            VENDOR,
+            operation,
+            attempt,
+            policy=self.retry_policy,
+            logger=logger,
+            routine=lambda exc: isinstance(exc, RejectedError) and exc.code is None,
+        )
 
     def _interpret(self, operation: str, response: httpx.Response, *, is_write: bool) -> Any:
         if response.status_code in (401, 403):
@@ -335,10 +300,9 @@ class SembleClient:
         try:
             body = response.json()
         except ValueError:
-            if response.status_code == 200:
-                # A damaged answer: the write may have happened; a read can be asked again.
-                error = OutcomeUnknownError if is_write else TransientError
-                raise error(VENDOR, operation, "unreadable answer (HTTP 200)") from None
+            if response.status_code == 200:  # a damaged answer
+                detail = "unreadable answer (HTTP 200)"
+                raise graphql.lost_answer(VENDOR, operation, detail, is_write=is_write) from None
             raise ContractError(
                 VENDOR, operation, f"non-JSON body (HTTP {response.status_code})"
             ) from None
@@ -347,12 +311,7 @@ class SembleClient:
         errors = body.get("errors")
         if errors:
             _raise_for_errors(operation, errors, response, is_write=is_write)
-        if response.status_code != 200:
-            raise ContractError(VENDOR, operation, f"unexpected HTTP {response.status_code}")
-        data = body.get("data")
-        if not isinstance(data, dict) or operation not in data:
-            raise ContractError(VENDOR, operation, f"response has no data.{operation}")
-        result = data[operation]
+        result = graphql.root_field(VENDOR, operation, response, body)
         if is_write:
             _raise_for_payload_error(operation, result)
         return result
@@ -365,16 +324,9 @@ class SembleClient:
 def _raise_for_errors(
     operation: str, errors: Any, response: httpx.Response, *, is_write: bool
 ) -> None:
-    if not isinstance(errors, list) or not all(isinstance(e, dict) for e in errors):
-        raise ContractError(VENDOR, operation, "errors is not a list of objects")
-    messages = [str(e.get("message") or "") for e in errors]
-    codes = []
-    for error in errors:
-        extensions = error.get("extensions")
-        codes.append(extensions.get("code") if isinstance(extensions, dict) else None)
-    detail = "; ".join(m for m in messages if m)[:500] or "GraphQL error"
+    found = Errors.read(VENDOR, operation, errors)
     # Throttling first: it arrives as HTTP 200 with an ordinary-looking (500-coded) error.
-    if any(THROTTLED.search(m) for m in messages):
+    if any(THROTTLED.search(m) for m in found.messages):
         retry_after = transport.parse_retry_after(response.headers.get("Retry-After"))
         raise TransientError(
             VENDOR,
@@ -382,25 +334,13 @@ def _raise_for_errors(
             "throttled (too often)",
             retry_after=max(retry_after or 0.0, THROTTLE_PAUSE_SECONDS),
         )
-    if UNAUTHENTICATED in codes:
-        raise RejectedError(VENDOR, operation, detail, code=UNAUTHENTICATED)
-    if any(BAD_OBJECT_ID.search(m) for m in messages):
+    if UNAUTHENTICATED in found.codes:
+        raise RejectedError(VENDOR, operation, found.detail, code=UNAUTHENTICATED)
+    if any(BAD_OBJECT_ID.search(m) for m in found.messages):
         raise RejectedError(
             VENDOR, operation, "not a Semble id (Cast to ObjectId failed)", code=INVALID_ID
         )
-    if any(code in DOCUMENT_CODES for code in codes):
-        raise ContractError(VENDOR, operation, f"Semble refused the document: {detail}")
-    if SERVER_FAULT in codes:
-        error = OutcomeUnknownError if is_write else TransientError
-        raise error(VENDOR, operation, f"{SERVER_FAULT}: {detail}")
-    first_code = next((c for c in codes if c), None)
-    raise RejectedError(
-        VENDOR,
-        operation,
-        detail,
-        messages=[FieldMessage(field=None, message=m) for m in messages if m],
-        code=str(first_code) if first_code else None,
-    )
+    raise found.apollo_failure(is_write=is_write, name="Semble")
 
 
 def _raise_for_payload_error(operation: str, payload: Any) -> None:
@@ -417,33 +357,12 @@ def _raise_for_payload_error(operation: str, payload: Any) -> None:
     )
 
 
-@contextmanager
-def _reading(operation: str):
-    """Any surprise while reading Semble's answer is a ContractError."""
-    try:
-        yield
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ContractError(
-            VENDOR, operation, f"unreadable answer: {type(exc).__name__}: {exc}"
-        ) from exc
-
-
 # --------------------------------------------------------------------------------------------
 # Readers
 
 
 def _id(value: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("a Semble patient id is required")
-    return value.strip()
-
-
-def _optional_str(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise TypeError(f"expected a string, got {type(value).__name__}")
-    return value
+    return required_argument(value, "a Semble patient id")
 
 
 def _patient(node: Any) -> Patient:
@@ -452,9 +371,9 @@ def _patient(node: Any) -> Patient:
         raise ValueError("patient without an id")
     return Patient(
         id=patient_id,
-        first_name=_optional_str(node.get("firstName")),
-        last_name=_optional_str(node.get("lastName")),
-        email=_optional_str(node.get("email")),
+        first_name=optional_str(node.get("firstName")),
+        last_name=optional_str(node.get("lastName")),
+        email=optional_str(node.get("email")),
     )
 
 

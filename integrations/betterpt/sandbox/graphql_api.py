@@ -22,17 +22,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from graphql import (
-    GraphQLError,
-    GraphQLSchema,
-    StringValueNode,
-    build_schema,
-    parse,
-    validate,
-)
-from graphql import (
-    execute as graphql_execute,
-)
+from graphql import GraphQLSchema
+
+from integrations.sandbox.graphql import build, execute_apollo, string_scalar
 
 SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
 OPENS_BEFORE = timedelta(minutes=5)
@@ -280,16 +272,6 @@ ROOT_RESOLVERS = {
 }
 
 
-def _bind(resolve):
-    return lambda _root, info, **args: resolve(info.context, **args)
-
-
-def _parse_literal(node, _variables=None) -> datetime:
-    if not isinstance(node, StringValueNode):
-        raise GraphQLError("DateTime cannot represent a non string value.")
-    return parse_rfc3339(node.value)
-
-
 def _serialize(value: Any) -> str:
     if isinstance(value, datetime):
         return iso(value)
@@ -298,59 +280,11 @@ def _serialize(value: Any) -> str:
 
 @cache
 def schema() -> GraphQLSchema:
-    built = build_schema(SCHEMA_PATH.read_text())
-    for root, resolvers in ROOT_RESOLVERS.items():
-        fields = built.type_map[root].fields
-        for name, resolve in resolvers.items():
-            fields[name].resolve = _bind(resolve)
-    scalar = built.type_map["DateTime"]
-    scalar.parse_value, scalar.parse_literal, scalar.serialize = (
-        parse_rfc3339,
-        _parse_literal,
-        _serialize,
-    )
+    built = build(SCHEMA_PATH, ROOT_RESOLVERS)
+    string_scalar(built, "DateTime", parse_rfc3339, _serialize)
     return built
-
-
-# --- execution ----------------------------------------------------------------------------
-
-
-def _error(message: str, code: str) -> dict:
-    return {"message": message, "extensions": {"code": code}}
 
 
 def execute(ctx: Context, payload: Any) -> tuple[int, dict]:
     """(HTTP status, body) for one GraphQL request body, Apollo style."""
-    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
-        return 400, {"errors": [_error("GraphQL operations must contain a `query`", "BAD_REQUEST")]}
-    try:
-        document = parse(payload["query"])
-    except GraphQLError as exc:
-        return 400, {"errors": [_error(exc.message, "GRAPHQL_PARSE_FAILED")]}
-    problems = validate(schema(), document)
-    if problems:
-        return 400, {"errors": [_error(e.message, "GRAPHQL_VALIDATION_FAILED") for e in problems]}
-    variables = payload.get("variables")
-    if variables is not None and not isinstance(variables, dict):
-        return 400, {"errors": [_error("`variables` must be an object", "BAD_REQUEST")]}
-    with ctx.store.lock:
-        result = graphql_execute(
-            schema(),
-            document,
-            variable_values=variables,
-            operation_name=payload.get("operationName"),
-            context_value=ctx,
-        )
-    if result.errors and result.data is None and all(e.path is None for e in result.errors):
-        # Variables that do not coerce (a bad DateTime, a missing required field).
-        return 400, {"errors": [_error(e.message, BAD_USER_INPUT) for e in result.errors]}
-    body: dict[str, Any] = {}
-    if result.errors:
-        body["errors"] = []
-        for error in result.errors:
-            formatted = error.formatted
-            extensions = formatted.setdefault("extensions", {})
-            extensions.setdefault("code", "INTERNAL_SERVER_ERROR")
-            body["errors"].append(formatted)
-    body["data"] = result.data
-    return 200, body
+    return execute_apollo(schema(), payload, context=ctx, lock=ctx.store.lock)

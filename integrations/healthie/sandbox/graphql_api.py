@@ -19,9 +19,10 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     StringValueNode,
-    build_schema,
     graphql_sync,
 )
+
+from integrations.sandbox.graphql import build
 
 from . import formats, slots
 from .formats import FormatError, iso, local, zone
@@ -688,11 +689,7 @@ def _scalar(check: Callable[[Any], bool], type_name: str):
 
 @cache
 def schema() -> GraphQLSchema:
-    built = build_schema(SCHEMA_PATH.read_text())
-    for root, resolvers in ROOT_RESOLVERS.items():
-        fields = built.type_map[root].fields
-        for name, resolve in resolvers.items():
-            fields[name].resolve = _guarded(name, resolve)
+    built = build(SCHEMA_PATH, ROOT_RESOLVERS, bind=_guarded)
     for type_name, check in (
         ("ISO8601DateTime", formats.is_iso8601_datetime),
         ("ISO8601Date", formats.is_iso8601_date),

@@ -16,17 +16,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from graphql import (
-    GraphQLError,
-    GraphQLSchema,
-    StringValueNode,
-    build_schema,
-    parse,
-    validate,
-)
-from graphql import (
-    execute as graphql_execute,
-)
+from graphql import GraphQLSchema
+
+from integrations.sandbox.graphql import build, execute_apollo, string_scalar
 
 SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
 TOKEN_LIFETIME = timedelta(weeks=1)  # "Tokens are valid for one week"
@@ -246,21 +238,11 @@ ROOT_RESOLVERS = {
 }
 
 
-def _bind(resolve):
-    return lambda _root, info, **args: resolve(info.context, **args)
-
-
 def parse_date(value: Any) -> date:
     match = _DATE.match(value) if isinstance(value, str) else None
     if not match:
         raise ValueError(f"Date cannot represent {value!r}: expected YYYY-MM-DD")
     return date.fromisoformat(match[1])
-
-
-def _parse_date_literal(node, _variables=None) -> date:
-    if not isinstance(node, StringValueNode):
-        raise GraphQLError("Date cannot represent a non string value.")
-    return parse_date(node.value)
 
 
 def _serialize_date(value: Any) -> str:
@@ -270,57 +252,11 @@ def _serialize_date(value: Any) -> str:
 
 @cache
 def schema() -> GraphQLSchema:
-    built = build_schema(SCHEMA_PATH.read_text())
-    for root, resolvers in ROOT_RESOLVERS.items():
-        fields = built.type_map[root].fields
-        for name, resolve in resolvers.items():
-            fields[name].resolve = _bind(resolve)
-    scalar = built.type_map["Date"]
-    scalar.parse_value, scalar.parse_literal, scalar.serialize = (
-        parse_date,
-        _parse_date_literal,
-        _serialize_date,
-    )
+    built = build(SCHEMA_PATH, ROOT_RESOLVERS)
+    string_scalar(built, "Date", parse_date, _serialize_date)
     return built
-
-
-# --- execution ----------------------------------------------------------------------------
-
-
-def _error(message: str, code: str) -> dict:
-    return {"message": message, "extensions": {"code": code}}
 
 
 def execute(ctx: Context, payload: Any) -> tuple[int, dict]:
     """(HTTP status, body) for one GraphQL request body, Apollo style."""
-    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
-        return 400, {"errors": [_error("GraphQL operations must contain a `query`", "BAD_REQUEST")]}
-    try:
-        document = parse(payload["query"])
-    except GraphQLError as exc:
-        return 400, {"errors": [_error(exc.message, "GRAPHQL_PARSE_FAILED")]}
-    problems = validate(schema(), document)
-    if problems:
-        return 400, {"errors": [_error(e.message, "GRAPHQL_VALIDATION_FAILED") for e in problems]}
-    variables = payload.get("variables")
-    if variables is not None and not isinstance(variables, dict):
-        return 400, {"errors": [_error("`variables` must be an object", "BAD_REQUEST")]}
-    with ctx.store.lock:
-        result = graphql_execute(
-            schema(),
-            document,
-            variable_values=variables,
-            operation_name=payload.get("operationName"),
-            context_value=ctx,
-        )
-    if result.errors and result.data is None and all(e.path is None for e in result.errors):
-        return 400, {"errors": [_error(e.message, "BAD_USER_INPUT") for e in result.errors]}
-    body: dict[str, Any] = {}
-    if result.errors:
-        body["errors"] = []
-        for error in result.errors:
-            formatted = error.formatted
-            formatted.setdefault("extensions", {}).setdefault("code", "INTERNAL_SERVER_ERROR")
-            body["errors"].append(formatted)
-    body["data"] = result.data
-    return 200, body
+    return execute_apollo(schema(), payload, context=ctx, lock=ctx.store.lock)

@@ -1,0 +1,117 @@
+"""What the GraphQL vendor sandboxes share: their subset SDL built into an executable schema, and
+(for the vendors that run Apollo Server) one request body executed into an Apollo-style answer.
+"""
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+from graphql import (
+    GraphQLError,
+    GraphQLSchema,
+    StringValueNode,
+    build_schema,
+    parse,
+    validate,
+)
+from graphql import (
+    execute as graphql_execute,
+)
+
+Resolver = Callable[..., Any]
+
+
+def bind_context(_name: str, resolve: Resolver) -> Resolver:
+    """graphql-core's (root, info, **args) as resolve(context, **args)."""
+    return lambda _root, info, **args: resolve(info.context, **args)
+
+
+def build(
+    sdl_path: Path,
+    root_resolvers: dict[str, dict[str, Resolver]],
+    *,
+    bind: Callable[[str, Resolver], Resolver] = bind_context,
+) -> GraphQLSchema:
+    """The SDL at `sdl_path` with root_resolvers[root type][field name] bound to its fields."""
+    built = build_schema(sdl_path.read_text())
+    for root, resolvers in root_resolvers.items():
+        fields = built.type_map[root].fields
+        for name, resolve in resolvers.items():
+            fields[name].resolve = bind(name, resolve)
+    return built
+
+
+def string_scalar(
+    schema: GraphQLSchema,
+    type_name: str,
+    parse_value: Callable[[Any], Any],
+    serialize: Callable[[Any], Any],
+) -> None:
+    """Give the custom scalar `type_name` its coercion: `parse_value` for variables and string
+    literals alike (any other literal is refused), `serialize` for results."""
+
+    def parse_literal(node, _variables=None):
+        if not isinstance(node, StringValueNode):
+            raise GraphQLError(f"{type_name} cannot represent a non string value.")
+        return parse_value(node.value)
+
+    scalar = schema.type_map[type_name]
+    scalar.parse_value, scalar.parse_literal, scalar.serialize = (
+        parse_value,
+        parse_literal,
+        serialize,
+    )
+
+
+# --- Apollo Server ------------------------------------------------------------------------
+
+
+def apollo_error(message: str, code: str) -> dict:
+    return {"message": message, "extensions": {"code": code}}
+
+
+def execute_apollo(
+    schema: GraphQLSchema, payload: Any, *, context: Any, lock: AbstractContextManager
+) -> tuple[int, dict]:
+    """(HTTP status, body) for one GraphQL request body, as Apollo Server answers it.
+
+    No `query`: 400 BAD_REQUEST. A document that does not parse or validate: 400
+    GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED. Variables that do not coerce (a bad scalar,
+    a missing required field): 400 BAD_USER_INPUT. Otherwise 200 with `data`, and `errors` whose
+    code is the one a resolver raised with (`extensions.code`), else INTERNAL_SERVER_ERROR.
+    Execution holds `lock`, so each request is one atomic step on the store.
+    """
+    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+        error = apollo_error("GraphQL operations must contain a `query`", "BAD_REQUEST")
+        return 400, {"errors": [error]}
+    try:
+        document = parse(payload["query"])
+    except GraphQLError as exc:
+        return 400, {"errors": [apollo_error(exc.message, "GRAPHQL_PARSE_FAILED")]}
+    problems = validate(schema, document)
+    if problems:
+        errors = [apollo_error(e.message, "GRAPHQL_VALIDATION_FAILED") for e in problems]
+        return 400, {"errors": errors}
+    variables = payload.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        return 400, {"errors": [apollo_error("`variables` must be an object", "BAD_REQUEST")]}
+    with lock:
+        result = graphql_execute(
+            schema,
+            document,
+            variable_values=variables,
+            operation_name=payload.get("operationName"),
+            context_value=context,
+        )
+    if result.errors and result.data is None and all(e.path is None for e in result.errors):
+        return 400, {"errors": [apollo_error(e.message, "BAD_USER_INPUT") for e in result.errors]}
+    body: dict[str, Any] = {}
+    if result.errors:
+        body["errors"] = []
+        for error in result.errors:
+            formatted = error.formatted
+            formatted.setdefault("extensions", {}).setdefault("code", "INTERNAL_SERVER_ERROR")
+            body["errors"].append(formatted)
+    body["data"] = result.data
+    return 200, body
