@@ -450,14 +450,6 @@ def reschedule_times(request: HttpRequest, token: str) -> HttpResponse:
     return _render_picker(request, context, status=status, push=state.url("manage_times"))
 
 
-def _parse_instant(value: str) -> datetime | None:
-    try:
-        instant = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
-    return instant if instant.tzinfo else None
-
-
 @_private
 @require_POST
 @embeddable
@@ -471,7 +463,7 @@ def reschedule_hold(request: HttpRequest, token: str) -> HttpResponse:
     except tokens.TokenInvalid as exc:
         return _bad_token(request, booking, exc)
     day = timefmt.parse_day(ctx.get("day"))
-    start = _parse_instant(request.POST.get("slot", ""))
+    start = timefmt.parse_instant(request.POST.get("slot", ""))
     if ctx.get("booking") != booking.reference or day is None or start is None:
         return _bad_token(request, booking, tokens.TokenInvalid("other booking or bad slot"))
     refusal = _reschedule_refusal(request, booking)

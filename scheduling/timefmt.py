@@ -150,3 +150,12 @@ def grouped_times(starts: list[datetime], tz: str) -> list[tuple[str, list[dict]
         local = start.astimezone(ZoneInfo(tz))
         groups[part_of_day(local)].append({"value": start.isoformat(), "label": clock(local)})
     return [(name, items) for name, items in groups.items() if items]
+
+
+def parse_instant(value: str) -> datetime | None:
+    """An aware datetime from ISO 8601 (a posted slot), None for anything else."""
+    try:
+        instant = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return instant if instant.tzinfo else None

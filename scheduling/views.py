@@ -392,14 +392,6 @@ def step_times(request: HttpRequest, slug: str) -> HttpResponse:
 # Writes
 
 
-def _parse_instant(value: str) -> datetime | None:
-    try:
-        instant = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
-    return instant if instant.tzinfo else None
-
-
 def _state_from_payload(page: BookingPage, payload: dict, **overrides) -> FlowState:
     state = FlowState(
         page=page,
@@ -431,7 +423,7 @@ def hold_create(request: HttpRequest, slug: str) -> HttpResponse:
     state = _state_from_payload(page, ctx, day=day, month=day.replace(day=1))
     prefill = {k: request.POST[k] for k in PREFILL_FIELDS if request.POST.get(k)}
     state = replace(state, prefill=prefill)
-    start = _parse_instant(request.POST.get("slot", ""))
+    start = timefmt.parse_instant(request.POST.get("slot", ""))
     chosen = next((t for t in types if t.id == state.type_id), None)
     if start is None or chosen is None:
         return _bad_token(request, tokens.TokenInvalid("bad slot"), page)
