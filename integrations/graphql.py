@@ -6,10 +6,8 @@ frozen values. The plumbing for that is here; what a vendor's errors mean (throt
 versions, token refresh, refusals in a mutation payload) stays in its client.
 """
 
-import logging
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,38 +61,6 @@ class GraphQLClient:
 
     def __exit__(self, *exc_info) -> None:
         self.close()
-
-
-def retried(
-    vendor: str,
-    operation: str,
-    attempt: Callable[[], Any],
-    *,
-    policy: transport.RetryPolicy,
-    logger: logging.Logger,
-    routine: Callable[[VendorError], bool],
-) -> Any:
-    """`attempt` under `transport.with_retries`; the outcome and its duration go to `logger`.
-
-    A failure `routine` calls business as usual (a refusal) is logged at INFO, any other at
-    WARNING. Only the operation, the error type and code, and the time are logged.
-    """
-    started = time.monotonic()
-    try:
-        result = transport.with_retries(attempt, policy=policy, vendor=vendor, operation=operation)
-    except VendorError as exc:
-        logger.log(
-            logging.INFO if routine(exc) else logging.WARNING,
-            "%s %s failed: %s%s after %.0f ms",
-            vendor,
-            operation,
-            type(exc).__name__,
-            f" ({exc.code})" if getattr(exc, "code", None) else "",
-            (time.monotonic() - started) * 1000,
-        )
-        raise
-    logger.info("%s %s ok in %.0f ms", vendor, operation, (time.monotonic() - started) * 1000)
-    return result
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,10 +10,11 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
-from integrations.errors import OutcomeUnknownError, TransientError
+from integrations.errors import OutcomeUnknownError, TransientError, VendorError
 
 logger = logging.getLogger(__name__)
 
@@ -106,3 +107,35 @@ def with_retries(
             )
             time.sleep(delay)
     raise AssertionError("unreachable")
+
+
+def retried(
+    vendor: str,
+    operation: str,
+    attempt: Callable[[], Any],
+    *,
+    policy: RetryPolicy,
+    logger: logging.Logger,
+    routine: Callable[[VendorError], bool],
+) -> Any:
+    """`attempt` under `with_retries`; the outcome and its duration go to `logger`.
+
+    A failure `routine` calls business as usual (a refusal) is logged at INFO, any other at
+    WARNING. Only the operation, the error type and code, and the time are logged.
+    """
+    started = time.monotonic()
+    try:
+        result = with_retries(attempt, policy=policy, vendor=vendor, operation=operation)
+    except VendorError as exc:
+        logger.log(
+            logging.INFO if routine(exc) else logging.WARNING,
+            "%s %s failed: %s%s after %.0f ms",
+            vendor,
+            operation,
+            type(exc).__name__,
+            f" ({exc.code})" if getattr(exc, "code", None) else "",
+            (time.monotonic() - started) * 1000,
+        )
+        raise
+    logger.info("%s %s ok in %.0f ms", vendor, operation, (time.monotonic() - started) * 1000)
+    return result

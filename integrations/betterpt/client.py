@@ -391,7 +391,7 @@ class BetterPTClient(graphql.GraphQLClient):
                     refreshed = True
                     logger.info("betterpt %s: access token refused, fetching a new one", operation)
 
-        return graphql.retried(
+        return transport.retried(
             VENDOR,
             operation,
             attempt,

@@ -47,7 +47,6 @@ from integrations.errors import (
     FieldMessage,
     OutcomeUnknownError,
     RejectedError,
-    VendorError,
 )
 from integrations.hcw.types import Invite
 
@@ -522,25 +521,14 @@ class HCWClient:
                     )
             return _interpret(operation, response, is_write=is_write)
 
-        started = time.monotonic()
-        try:
-            result = transport.with_retries(
-                attempt, policy=self.retry_policy, vendor=VENDOR, operation=operation
-            )
-        except VendorError as exc:
-            code = getattr(exc, "code", None)
-            level = logging.INFO if isinstance(exc, RejectedError) else logging.WARNING
-            logger.log(
-                level,
-                "hcw %s failed: %s%s after %.0f ms",
-                operation,
-                type(exc).__name__,
-                f" ({code})" if code else "",
-                (time.monotonic() - started) * 1000,
-            )
-            raise
-        logger.info("hcw %s ok in %.0f ms", operation, (time.monotonic() - started) * 1000)
-        return result
+        return transport.retried(
+            VENDOR,
+            operation,
+            attempt,
+            policy=self.retry_policy,
+            logger=logger,
+            routine=lambda exc: isinstance(exc, RejectedError),
+        )
 
     def _invite_payload(self, operation: str, answer: Any) -> Invite:
         """`{"success": true, "invite": {...}}` (create and update)."""

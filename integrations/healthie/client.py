@@ -547,7 +547,7 @@ class HealthieClient(graphql.GraphQLClient):
             )
             return self._interpret(operation, response, is_write=is_write)
 
-        return graphql.retried(
+        return transport.retried(
             VENDOR,
             operation,
             attempt,

@@ -24,7 +24,6 @@ the api key, meeting links or the webhook URL (it carries our secret).
 import json
 import logging
 import re
-import time
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -39,7 +38,6 @@ from integrations.errors import (
     OutcomeUnknownError,
     RejectedError,
     TransientError,
-    VendorError,
 )
 from integrations.qualiphy.types import Exam, ExamCancellation, ExamInvite, PatientExam
 
@@ -234,25 +232,14 @@ class QualiphyClient:
             )
             return _interpret(operation, response, is_write=is_write)
 
-        started = time.monotonic()
-        try:
-            result = transport.with_retries(
-                attempt, policy=self.retry_policy, vendor=VENDOR, operation=operation
-            )
-        except VendorError as exc:
-            code = getattr(exc, "code", None)
-            level = logging.INFO if isinstance(exc, RejectedError) else logging.WARNING
-            logger.log(
-                level,
-                "qualiphy %s failed: %s%s after %.0f ms",
-                operation,
-                type(exc).__name__,
-                f" ({code})" if code else "",
-                (time.monotonic() - started) * 1000,
-            )
-            raise
-        logger.info("qualiphy %s ok in %.0f ms", operation, (time.monotonic() - started) * 1000)
-        return result
+        return transport.retried(
+            VENDOR,
+            operation,
+            attempt,
+            policy=self.retry_policy,
+            logger=logger,
+            routine=lambda exc: isinstance(exc, RejectedError),
+        )
 
 
 # --------------------------------------------------------------------------------------------

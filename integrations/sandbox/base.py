@@ -7,6 +7,8 @@ A vendor sandbox is a stateful emulator of one vendor's wire protocol. The serve
 
 import json
 import threading
+import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
@@ -84,3 +86,28 @@ class VendorSandbox(Protocol):
 
     def configure(self, options: dict[str, Any]) -> dict[str, Any]:
         """Change vendor settings (rate limit, webhook URL and secret, ...); returns them all."""
+
+
+class Throttle:
+    """A sliding window per caller on a monotonic clock (a test may freeze the sandbox clock;
+    that must not freeze the window)."""
+
+    def __init__(self, monotonic=time.monotonic):
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._seen: dict[str, deque[float]] = {}
+
+    def allow(self, caller: str, limit: int, window: float) -> bool:
+        now = self._monotonic()
+        with self._lock:
+            seen = self._seen.setdefault(caller, deque())
+            while seen and seen[0] <= now - window:
+                seen.popleft()
+            if len(seen) >= limit:
+                return False
+            seen.append(now)
+            return True
+
+    def reset(self) -> None:
+        with self._lock:
+            self._seen.clear()

@@ -280,7 +280,7 @@ class SembleClient(graphql.GraphQLClient):
             )
             return self._interpret(operation, response, is_write=is_write)
 
-        return graphql.retried(
+        return transport.retried(
             VENDOR,
             operation,
             attempt,

@@ -21,7 +21,6 @@ import json
 import secrets
 import threading
 import time
-from collections import deque
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -29,7 +28,7 @@ from urllib.parse import parse_qsl
 
 from graphql import OperationDefinitionNode, parse
 
-from integrations.sandbox.base import Clock, Request, Response
+from integrations.sandbox.base import Clock, Request, Response, Throttle
 
 from . import graphql_api
 from .graphql_api import Context, Store
@@ -65,29 +64,6 @@ def _setting(name: str, fallback: str) -> str:
         return fallback
 
 
-class MinuteWindow:
-    """Sliding 60-second window on a monotonic clock (a frozen sandbox clock must not freeze it)."""
-
-    def __init__(self, monotonic=time.monotonic):
-        self._monotonic = monotonic
-        self._seen: deque[float] = deque()
-        self._lock = threading.Lock()
-
-    def allow(self, limit: int) -> bool:
-        now = self._monotonic()
-        with self._lock:
-            while self._seen and self._seen[0] <= now - 60.0:
-                self._seen.popleft()
-            if len(self._seen) >= limit:
-                return False
-            self._seen.append(now)
-            return True
-
-    def reset(self) -> None:
-        with self._lock:
-            self._seen.clear()
-
-
 class BetterPTSandbox:
     name = "betterpt"
 
@@ -95,7 +71,7 @@ class BetterPTSandbox:
         self.clock = clock
         self.store = Store()
         self._lock = threading.Lock()
-        self._token_window = MinuteWindow(monotonic)
+        self._token_window = Throttle(monotonic)
         self.reset()
 
     # --- VendorSandbox --------------------------------------------------------------------
@@ -241,7 +217,9 @@ class BetterPTSandbox:
                 403, "access_denied", f"Service not enabled within domain: {body['audience']}"
             )
         with self._lock:
-            if not self._token_window.allow(self._options["token_rate_limit_per_minute"]):
+            if not self._token_window.allow(
+                "tokens", self._options["token_rate_limit_per_minute"], 60.0
+            ):
                 return _oauth_error(429, "too_many_requests", "Global limit has been reached")
             lifetime = self._options["token_lifetime_seconds"]
             token = "sbx." + secrets.token_urlsafe(32)

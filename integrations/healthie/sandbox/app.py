@@ -16,7 +16,6 @@ import logging
 import os
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -26,7 +25,7 @@ from urllib.parse import urlsplit
 import httpx
 from graphql import GraphQLError, OperationDefinitionNode, parse
 
-from integrations.sandbox.base import Clock, Request, Response
+from integrations.sandbox.base import Clock, Request, Response, Throttle
 
 from . import graphql_api, seed
 from .state import Event, Store, User
@@ -132,31 +131,6 @@ def check_version(header: str | None, today: date) -> tuple[dict | None, list[di
 
 
 # --- throttling -----------------------------------------------------------------------------
-
-
-class Throttle:
-    """A sliding one-second window per caller, on a monotonic clock (the sandbox clock may be
-    frozen by a test, which must not freeze the window)."""
-
-    def __init__(self, monotonic=time.monotonic):
-        self._monotonic = monotonic
-        self._lock = threading.Lock()
-        self._seen: dict[str, deque[float]] = {}
-
-    def allow(self, caller: str, limit: int) -> bool:
-        now = self._monotonic()
-        with self._lock:
-            seen = self._seen.setdefault(caller, deque())
-            while seen and seen[0] <= now - 1.0:
-                seen.popleft()
-            if len(seen) >= limit:
-                return False
-            seen.append(now)
-            return True
-
-    def reset(self) -> None:
-        with self._lock:
-            self._seen.clear()
 
 
 # --- webhooks (notes: vendor-facts, healthie-api-research section 4) --------------------------
@@ -387,7 +361,7 @@ class HealthieSandbox:
             )
         viewer, key = self._authenticate(request)
         caller = f"key:{key}" if viewer else f"ip:{request.client_ip}"
-        if not self._throttle.allow(caller, self._options["rate_limit_per_second"]):
+        if not self._throttle.allow(caller, self._options["rate_limit_per_second"], 1.0):
             return Response.json(THROTTLED, status=429, headers={"Retry-After": "1"})
         error, warnings = check_version(
             request.headers.get(VERSION_HEADER), self.clock.now().date()

@@ -17,14 +17,13 @@ import hmac
 import html
 import threading
 import time
-from collections import deque
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
 from graphql import OperationDefinitionNode, parse
 
-from integrations.sandbox.base import Clock, Request, Response
+from integrations.sandbox.base import Clock, Request, Response, Throttle
 
 from . import graphql_api
 from .graphql_api import Context, PatientRecord, Store
@@ -66,31 +65,6 @@ def _configured_token() -> str:
         return getattr(settings, "SANDBOX_SEMBLE_API_TOKEN", DEFAULT_API_TOKEN) or DEFAULT_API_TOKEN
     except Exception:  # no Django settings: a bare sandbox
         return DEFAULT_API_TOKEN
-
-
-class Throttle:
-    """A sliding window per caller on a monotonic clock (a frozen sandbox clock must not freeze
-    it)."""
-
-    def __init__(self, monotonic=time.monotonic):
-        self._monotonic = monotonic
-        self._lock = threading.Lock()
-        self._seen: dict[str, deque[float]] = {}
-
-    def allow(self, caller: str, limit: int, window: float) -> bool:
-        now = self._monotonic()
-        with self._lock:
-            seen = self._seen.setdefault(caller, deque())
-            while seen and seen[0] <= now - window:
-                seen.popleft()
-            if len(seen) >= limit:
-                return False
-            seen.append(now)
-            return True
-
-    def reset(self) -> None:
-        with self._lock:
-            self._seen.clear()
 
 
 class SembleSandbox:
