@@ -110,10 +110,6 @@ def hold_place(
         )
 
 
-def hold_release(*, token: str) -> None:
-    SlotHold.objects.filter(token=token).delete()
-
-
 def hold_insert(
     *, page, provider_id, start, end, appointment_type_id, contact_type, provider_choice
 ):

@@ -83,10 +83,6 @@ def part_of_day(instant: datetime) -> str:
     return "Evening"
 
 
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
 def add_months(first: date, months: int) -> date:
     index = first.year * 12 + first.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
