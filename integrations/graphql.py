@@ -1,21 +1,21 @@
 """What the GraphQL vendor clients (Healthie, BetterPT, Semble) share.
 
 Each client sends named operations read from its `operations/<name>.graphql` (file name, operation
-name and root field are the same) through `integrations.transport`, and reads the answers into
-frozen values. The plumbing for that is here; what a vendor's errors mean (throttling, API
+name and root field are the same) through `GraphQLClient`, a `VendorClient`, and reads the answers
+into frozen values. The plumbing for that is here; what a vendor's errors mean (throttling, API
 versions, token refresh, refusals in a mutation payload) stays in its client.
 """
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, TypeVar
 
 import httpx
 
 from integrations import transport
+from integrations.client import VendorClient
 from integrations.errors import (
     ContractError,
     FieldMessage,
@@ -25,12 +25,12 @@ from integrations.errors import (
     VendorError,
 )
 
-HEADERS = {"Accept": "application/json", "User-Agent": "clinic-scheduling"}
 # Apollo Server's codes (BetterPT and Semble run it): a document the server would not run (a bug
 # or schema drift on our side), and a resolver that threw.
 APOLLO_DOCUMENT_CODES = frozenset({"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED"})
 APOLLO_SERVER_FAULT = "INTERNAL_SERVER_ERROR"
 
+T = TypeVar("T")
 _OPERATION_HEADER = re.compile(r"^\s*(query|mutation)\s+(\w+)", re.MULTILINE)
 
 
@@ -46,21 +46,55 @@ def load_operations(directory: Path) -> dict[str, tuple[str, bool]]:
     return operations
 
 
-class GraphQLClient:
-    """Holds one pooled httpx.Client; use it as a context manager or call close()."""
+class GraphQLClient(VendorClient):
+    """A VendorClient whose operations are named GraphQL documents, POSTed to `url`."""
 
-    def __init__(self, *, operations: dict[str, tuple[str, bool]], timeout: float):
+    def __init__(
+        self,
+        *,
+        operations: dict[str, tuple[str, bool]],
+        url: str,
+        timeout: float,
+        retry_policy: transport.RetryPolicy,
+    ):
+        super().__init__(url=url, timeout=timeout, retry_policy=retry_policy)
         self._operations = operations
-        self._http = transport.make_client(timeout=timeout, headers=dict(HEADERS))
 
-    def close(self) -> None:
-        self._http.close()
+    def _execute(
+        self, operation: str, variables: dict[str, Any], *, headers: dict[str, str] | None = None
+    ) -> Any:
+        """Send one operation; return `data.<operation>` as `_interpret` reads it."""
+        document, is_write = self._operations[operation]
+        body = {"operationName": operation, "query": document, "variables": variables}
+        return self._request(
+            operation, "POST", self.url, is_write=is_write, json=body, headers=headers
+        )
 
-    def __enter__(self) -> Self:
-        return self
+    def _payload(self, operation: str, payload: Any, key: str, parse: Callable[[Any], T]) -> T:
+        """The record a mutation payload carries under `key`, read by `parse` (the refusals
+        the payload may carry instead are read by `_interpret`)."""
+        with self._reading(operation):
+            node = payload[key]
+            if node is None:
+                raise ValueError(f"payload has no {key} and no refusal")
+            return parse(node)
 
-    def __exit__(self, *exc_info) -> None:
-        self.close()
+    def _json_object(
+        self, operation: str, response: httpx.Response, *, is_write: bool, damaged_is_lost: bool
+    ) -> dict:
+        """The answer's JSON object. A body that is not JSON is a ContractError, except an
+        HTTP 200 one when `damaged_is_lost`: an answer damaged on the way (`lost_answer`)."""
+        try:
+            body = response.json()
+        except ValueError:
+            status = response.status_code
+            if status == 200 and damaged_is_lost:
+                detail = "unreadable answer (HTTP 200)"
+                raise lost_answer(self.vendor, operation, detail, is_write=is_write) from None
+            raise ContractError(self.vendor, operation, f"non-JSON body (HTTP {status})") from None
+        if not isinstance(body, dict):
+            raise ContractError(self.vendor, operation, "response body is not a JSON object")
+        return body
 
 
 # --------------------------------------------------------------------------------------------
@@ -131,47 +165,3 @@ class Errors:
             detail = f"{APOLLO_SERVER_FAULT}: {self.detail}"
             return lost_answer(self.vendor, self.operation, detail, is_write=is_write)
         return self.rejected()
-
-
-# --------------------------------------------------------------------------------------------
-# Readers: raise KeyError/TypeError/ValueError on a shape we cannot read (-> ContractError)
-
-
-@contextmanager
-def reading(vendor: str, operation: str) -> Iterator[None]:
-    """Any surprise while reading the vendor's answer is a ContractError."""
-    try:
-        yield
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ContractError(
-            vendor, operation, f"unreadable answer: {type(exc).__name__}: {exc}"
-        ) from exc
-
-
-def optional_str(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise TypeError(f"expected a string, got {type(value).__name__}")
-    return value
-
-
-def optional_bool(value: Any) -> bool | None:
-    if value is None:
-        return None
-    if not isinstance(value, bool):
-        raise TypeError(f"expected a boolean, got {type(value).__name__}")
-    return value
-
-
-def boolean(value: Any, default: bool = False) -> bool:
-    """A boolean; `default` where the answer has null."""
-    parsed = optional_bool(value)
-    return default if parsed is None else parsed
-
-
-def required_argument(value: Any, what: str) -> str:
-    """A non-blank string argument, stripped; ValueError("<what> is required") otherwise."""
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{what} is required")
-    return value.strip()

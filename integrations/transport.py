@@ -1,5 +1,8 @@
 """Shared HTTP transport for every vendor client: explicit timeouts and one retry policy.
 
+The pieces `integrations.client.VendorClient` runs every call through: the pooled httpx client,
+one send that turns network failures and retryable statuses into typed errors, and the retry loop.
+
 Every outgoing session declares its timeout. Retries are for idempotent reads only; a write is
 never resent blindly (its caller looks the result up instead).
 """
@@ -10,11 +13,10 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 
-from integrations.errors import OutcomeUnknownError, TransientError, VendorError
+from integrations.errors import OutcomeUnknownError, TransientError
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,11 @@ def make_client(*, base_url: str = "", timeout: float, headers: dict | None = No
         headers=headers or {},
         limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
     )
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds the vendor asks us to wait (its Retry-After header), if it says."""
+    return parse_retry_after(response.headers.get("Retry-After"))
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -78,9 +85,9 @@ def send(
         error = OutcomeUnknownError if is_write else TransientError
         raise error(vendor, operation, f"no answer ({type(exc).__name__})") from exc
     if response.status_code in RETRYABLE_STATUS:
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
         error = OutcomeUnknownError if is_write and response.status_code >= 500 else TransientError
-        raise error(vendor, operation, f"HTTP {response.status_code}", retry_after=retry_after)
+        detail = f"HTTP {response.status_code}"
+        raise error(vendor, operation, detail, retry_after=retry_after(response))
     return response
 
 
@@ -107,35 +114,3 @@ def with_retries(
             )
             time.sleep(delay)
     raise AssertionError("unreachable")
-
-
-def retried(
-    vendor: str,
-    operation: str,
-    attempt: Callable[[], Any],
-    *,
-    policy: RetryPolicy,
-    logger: logging.Logger,
-    routine: Callable[[VendorError], bool],
-) -> Any:
-    """`attempt` under `with_retries`; the outcome and its duration go to `logger`.
-
-    A failure `routine` calls business as usual (a refusal) is logged at INFO, any other at
-    WARNING. Only the operation, the error type and code, and the time are logged.
-    """
-    started = time.monotonic()
-    try:
-        result = with_retries(attempt, policy=policy, vendor=vendor, operation=operation)
-    except VendorError as exc:
-        logger.log(
-            logging.INFO if routine(exc) else logging.WARNING,
-            "%s %s failed: %s%s after %.0f ms",
-            vendor,
-            operation,
-            type(exc).__name__,
-            f" ({exc.code})" if getattr(exc, "code", None) else "",
-            (time.monotonic() - started) * 1000,
-        )
-        raise
-    logger.info("%s %s ok in %.0f ms", vendor, operation, (time.monotonic() - started) * 1000)
-    return result

@@ -37,30 +37,32 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 from django.conf import settings
 from django.core.cache import cache as django_cache
 
-from integrations import graphql, transport
+from integrations import graphql, readers, transport
 from integrations.betterpt.types import Outreach, VideoRoom
+from integrations.client import json_or_none
 from integrations.errors import (
     ContractError,
     RejectedError,
     TransientError,
     VendorError,
 )
-from integrations.graphql import (
-    Errors,
+from integrations.graphql import Errors
+from integrations.readers import (
+    aware_datetime,
     optional_bool,
     optional_str,
-    reading,
     required_argument,
+    text,
+    utc_millis,
 )
 
 logger = logging.getLogger(__name__)
@@ -179,6 +181,9 @@ def default_retry_policy() -> transport.RetryPolicy:
 class BetterPTClient(graphql.GraphQLClient):
     """Holds one pooled httpx.Client; use it as a context manager or call close()."""
 
+    vendor = VENDOR
+    shown = ("url", "client_id")  # never the secret
+
     def __init__(
         self,
         *,
@@ -191,22 +196,21 @@ class BetterPTClient(graphql.GraphQLClient):
         retry_policy: transport.RetryPolicy | None = None,
         clock: Callable[[], float] = time.time,
     ):
-        self.url = url or settings.BETTERPT_API_URL
+        super().__init__(
+            operations=load_operations(),
+            url=url or settings.BETTERPT_API_URL,
+            timeout=settings.VENDOR_TIMEOUT_SECONDS if timeout is None else timeout,
+            retry_policy=retry_policy or default_retry_policy(),
+        )
         self.token_url = token_url or settings.BETTERPT_TOKEN_URL
         self.audience = settings.BETTERPT_AUDIENCE if audience is None else audience
         self.client_id = settings.BETTERPT_CLIENT_ID if client_id is None else client_id
         self._client_secret = (
             settings.BETTERPT_CLIENT_SECRET if client_secret is None else client_secret
         )
-        self.timeout = settings.VENDOR_TIMEOUT_SECONDS if timeout is None else timeout
-        self.retry_policy = retry_policy or default_retry_policy()
         self.tokens = TokenCache(
             token_cache_key(self.token_url, self.client_id, self.audience), clock=clock
         )
-        super().__init__(operations=load_operations(), timeout=self.timeout)
-
-    def __repr__(self) -> str:  # never show the secret
-        return f"BetterPTClient(url={self.url!r}, client_id={self.client_id!r})"
 
     # ----------------------------------------------------------------------------------------
     # Video rooms
@@ -234,7 +238,7 @@ class BetterPTClient(graphql.GraphQLClient):
         variables = {
             "input": {
                 "startTime": format_datetime(start),
-                "timeZone": _time_zone(time_zone),
+                "timeZone": readers.time_zone(time_zone),  # the schema takes a String
                 **({"displayName": display_name} if display_name else {}),
                 **(outreach.as_input() if outreach else {}),
             }
@@ -300,36 +304,17 @@ class BetterPTClient(graphql.GraphQLClient):
             "grant_type": "client_credentials",
         }
 
-        def attempt() -> tuple[str, float]:
-            response = transport.send(
-                VENDOR,
-                TOKEN_OPERATION,
-                lambda: self._http.post(self.token_url, json=body),
-                is_write=False,  # an extra token is harmless: safe to retry
-            )
-            return self._read_token(response)
-
-        started = time.monotonic()
-        try:
-            result = transport.with_retries(
-                attempt, policy=self.retry_policy, vendor=VENDOR, operation=TOKEN_OPERATION
-            )
-        except VendorError as exc:
-            logger.warning(
-                "betterpt access token failed: %s%s",
-                type(exc).__name__,
-                f" ({exc.code})" if getattr(exc, "code", None) else "",
-            )
-            raise
-        logger.info("betterpt access token fetched in %.0f ms", (time.monotonic() - started) * 1000)
-        return result
+        # An extra token is harmless: safe to retry.
+        return self._retried(
+            TOKEN_OPERATION,
+            lambda: self._read_token(
+                self._send(TOKEN_OPERATION, "POST", self.token_url, json=body, is_write=False)
+            ),
+        )
 
     @staticmethod
     def _read_token(response: httpx.Response) -> tuple[str, float]:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
+        body = json_or_none(response)
         if response.status_code in (400, 401, 403):
             # Auth0: {"error": "access_denied", "error_description": "Unauthorized"}
             error = body.get("error") if isinstance(body, dict) else None
@@ -359,72 +344,43 @@ class BetterPTClient(graphql.GraphQLClient):
     # ----------------------------------------------------------------------------------------
     # Plumbing: GraphQL
 
-    def _execute(self, operation: str, variables: dict[str, Any]) -> Any:
-        """Send one operation; return `data.<operation>`."""
-        document, is_write = self._operations[operation]
-        body = {"operationName": operation, "query": document, "variables": variables}
-        refreshed = False
+    def _attempt(self, operation: str, method: str, url: str, *, is_write: bool, **request) -> Any:
+        """One try with the cached access token. A token refused before the call ran is dropped
+        and the call sent once more with a new one (safe even for a write)."""
+        for refreshed in (False, True):
+            token = self._access_token()
+            request["headers"] = {"authorization": f"Bearer {token}"}
+            response = self._send(operation, method, url, is_write=is_write, **request)
+            try:
+                return self._interpret(operation, response, is_write=is_write)
+            except _Unauthorized as refused:
+                self.tokens.drop(token)
+                if refreshed:
+                    raise RejectedError(
+                        VENDOR,
+                        operation,
+                        f"access token refused after a refresh: {refused.detail}",
+                        code=UNAUTHENTICATED,
+                    ) from None
+                logger.info("betterpt %s: access token refused, fetching a new one", operation)
+        raise AssertionError("unreachable")
 
-        def attempt() -> Any:
-            nonlocal refreshed
-            while True:
-                token = self._access_token()
-                headers = {"authorization": f"Bearer {token}"}
-                response = transport.send(
-                    VENDOR,
-                    operation,
-                    lambda headers=headers: self._http.post(self.url, json=body, headers=headers),
-                    is_write=is_write,
-                )
-                try:
-                    return self._interpret(operation, response, is_write=is_write)
-                except _Unauthorized as refused:
-                    # Refused before it ran: resending (even a write) is safe, once.
-                    self.tokens.drop(token)
-                    if refreshed:
-                        raise RejectedError(
-                            VENDOR,
-                            operation,
-                            f"access token refused after a refresh: {refused.detail}",
-                            code=UNAUTHENTICATED,
-                        ) from None
-                    refreshed = True
-                    logger.info("betterpt %s: access token refused, fetching a new one", operation)
-
-        return transport.retried(
-            VENDOR,
-            operation,
-            attempt,
-            policy=self.retry_policy,
-            logger=logger,
-            routine=lambda exc: (
-                isinstance(exc, RejectedError) and exc.code in ("BAD_USER_INPUT", NOT_FOUND)
-            ),
-        )
+    def _routine(self, error: VendorError) -> bool:
+        return isinstance(error, RejectedError) and error.code in ("BAD_USER_INPUT", NOT_FOUND)
 
     def _interpret(self, operation: str, response: httpx.Response, *, is_write: bool) -> Any:
-        try:
-            body = response.json()
-        except ValueError:
-            if response.status_code == 401:
-                raise _Unauthorized(f"HTTP 401 ({operation})") from None
-            if response.status_code == 200:  # a damaged answer
-                detail = "unreadable answer (HTTP 200)"
-                raise graphql.lost_answer(VENDOR, operation, detail, is_write=is_write) from None
-            raise ContractError(
-                VENDOR, operation, f"non-JSON body (HTTP {response.status_code})"
-            ) from None
-        if not isinstance(body, dict):
-            raise ContractError(VENDOR, operation, "response body is not a JSON object")
-        errors = body.get("errors")
         if response.status_code == 401:
-            raise _Unauthorized(_error_detail(errors) or "HTTP 401")
+            body = json_or_none(response)
+            errors = body.get("errors") if isinstance(body, dict) else None
+            raise _Unauthorized(_error_detail(errors) or f"HTTP 401 ({operation})")
+        body = self._json_object(operation, response, is_write=is_write, damaged_is_lost=True)
+        errors = body.get("errors")
         if errors:
             _raise_for_errors(operation, errors, is_write=is_write)
         return graphql.root_field(VENDOR, operation, response, body)
 
     def _room(self, operation: str, node: Any) -> VideoRoom:
-        with reading(VENDOR, operation):
+        with self._reading(operation):
             if node is None:
                 raise ValueError("no PartnerVideoRoom in the answer")
             return _video_room(node)
@@ -455,27 +411,10 @@ def _raise_for_errors(operation: str, errors: Any, *, is_write: bool) -> None:
 
 def format_datetime(value: datetime) -> str:
     """RFC 3339 in UTC with milliseconds, e.g. 2020-12-03T10:15:30.000Z."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("start must be an aware datetime")
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return utc_millis(value, "start")
 
 
-def parse_datetime(value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise TypeError(f"expected an RFC 3339 string, got {type(value).__name__}")
-    parsed = datetime.fromisoformat(value.strip().replace("z", "Z"))
-    if parsed.tzinfo is None:
-        raise ValueError(f"datetime without an offset: {value!r}")
-    return parsed
-
-
-def _time_zone(name: str) -> str:
-    """An IANA zone name: the inferred schema takes a String ("America/New_York")."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {name!r}") from exc
-    return name
+parse_datetime = aware_datetime
 
 
 def _uid(value: str) -> str:
@@ -490,22 +429,15 @@ def _optional_int(value: Any) -> int | None:
     return value
 
 
-def _required_str(value: Any, name: str) -> str:
-    text = optional_str(value)
-    if not text:
-        raise ValueError(f"{name} is empty")
-    return text
-
-
 def _video_room(node: Any) -> VideoRoom:
     status = node.get("status")
     return VideoRoom(
-        uid=_required_str(node["uid"], "uid"),
+        uid=text(node["uid"], "uid"),
         start=parse_datetime(node["startTime"]),
-        time_zone=_required_str(node["timeZone"], "timeZone"),
+        time_zone=text(node["timeZone"], "timeZone"),
         display_name=optional_str(node.get("displayName")),
-        patient_link=_required_str(node["patientLink"], "patientLink"),
-        provider_link=_required_str(node["providerLink"], "providerLink"),
+        patient_link=text(node["patientLink"], "patientLink"),
+        provider_link=text(node["providerLink"], "providerLink"),
         status=None if status is None else str(status),  # opaque: values are unpublished
         patient_duration=_optional_int(node.get("patientDuration")),
         provider_duration=_optional_int(node.get("providerDuration")),

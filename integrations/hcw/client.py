@@ -36,12 +36,13 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 from django.conf import settings
+from django.core.cache import cache as django_cache
 
-from integrations import transport
+from integrations import readers, transport
+from integrations.client import VendorClient, json_or_none
 from integrations.errors import (
     ContractError,
     FieldMessage,
@@ -114,11 +115,7 @@ class SessionStore:
         self._cache = cache
 
     def _shared(self):
-        if self._cache is not None:
-            return self._cache
-        from django.core.cache import cache
-
-        return cache
+        return django_cache if self._cache is None else self._cache
 
     def get(self) -> Session | None:
         value = None
@@ -154,11 +151,14 @@ class SessionStore:
             logger.warning("hcw session cache unavailable")
 
 
-class HCWClient:
+class HCWClient(VendorClient):
     """Holds one pooled httpx.Client; use it as a context manager or call close().
 
     `clock` (epoch seconds) is this client's idea of now for token expiry; tests move it.
+    Operations name paths below `url` (e.g. "/api/v1/invite").
     """
+
+    vendor = VENDOR  # `repr` shows the url only: never the password or a token
 
     def __init__(
         self,
@@ -172,31 +172,17 @@ class HCWClient:
         clock: Callable[[], float] = time.time,
         renew_margin_seconds: float = RENEW_MARGIN_SECONDS,
     ):
-        self.url = (url or settings.HCW_API_URL).rstrip("/")
+        super().__init__(
+            url=(url or settings.HCW_API_URL).rstrip("/"),
+            timeout=settings.VENDOR_TIMEOUT_SECONDS if timeout is None else timeout,
+            retry_policy=retry_policy or default_retry_policy(),
+        )
         self._email = email if email is not None else settings.HCW_SCHEDULER_EMAIL
         self._password = password if password is not None else settings.HCW_SCHEDULER_PASSWORD
-        self.timeout = settings.VENDOR_TIMEOUT_SECONDS if timeout is None else timeout
-        self.retry_policy = retry_policy or default_retry_policy()
         self.clock = clock
         self.renew_margin_seconds = renew_margin_seconds
         self._sessions = SessionStore(session_cache_key(self.url, self._email), cache)
         self._renew_lock = threading.Lock()
-        self._http = transport.make_client(
-            timeout=self.timeout,
-            headers={"Accept": "application/json", "User-Agent": "clinic-scheduling"},
-        )
-
-    def __repr__(self) -> str:  # never show the password or a token
-        return f"HCWClient(url={self.url!r})"
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> "HCWClient":
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
 
     # ----------------------------------------------------------------------------------------
     # Invites
@@ -233,8 +219,8 @@ class HCWClient:
             raise ValueError("a scheduler must send doctor_email or queue")
         body: dict[str, Any] = {
             "isPatientInvite": True,
-            "firstName": _required("first_name", first_name),
-            "lastName": _required("last_name", last_name),
+            "firstName": readers.required_argument(first_name, "first_name"),
+            "lastName": readers.required_argument(last_name, "last_name"),
             "sendInvite": bool(send_invite),
         }
         if scheduled_for is not None:
@@ -248,7 +234,7 @@ class HCWClient:
                 raise ValueError("gender is 'male' or 'female' (omit it when unknown)")
             body["gender"] = gender
         if patient_tz:
-            body["patientTZ"] = _time_zone(patient_tz)
+            body["patientTZ"] = readers.time_zone(patient_tz)
         if language:
             body["language"] = language
         if doctor_email:
@@ -290,7 +276,7 @@ class HCWClient:
         answer = self._request(
             "invite.list", "GET", "/api/v1/invite", params=params, is_write=False
         )
-        with _reading("invite.list"):
+        with self._reading("invite.list"):
             if not isinstance(answer, list):
                 raise TypeError("the invite list is not a JSON array")
             invites = [_invite(node) for node in answer]
@@ -310,7 +296,7 @@ class HCWClient:
         code INVITE_ACCEPTED. Idempotent (retried on a lost answer). PATCH /api/v1/invite/:id"""
         body: dict[str, Any] = {"scheduledFor": format_instant(scheduled_for)}
         if patient_tz:
-            body["patientTZ"] = _time_zone(patient_tz)
+            body["patientTZ"] = readers.time_zone(patient_tz)
         answer = self._request(
             "invite.update", "PATCH", _invite_path(invite_id), json=body, is_write=False
         )
@@ -405,7 +391,7 @@ class HCWClient:
             json={"email": self._email, "password": self._password},
             is_write=False,
         )
-        body = _json_or_none(response)
+        body = json_or_none(response)
         if response.status_code != 200:
             messages = error_messages(body if body is not None else response.text)
             code = FORBIDDEN if response.status_code == 403 else LOGIN_FAILED
@@ -423,9 +409,9 @@ class HCWClient:
                 "this account needs SMS two-factor login: use a scheduler account",
                 code=TWO_FACTOR_REQUIRED,
             )
-        with _reading(operation):
+        with self._reading(operation):
             user = body["user"]
-            token = _text(user["token"])
+            token = readers.text(user["token"], "token")
             refresh = user.get("refreshToken")
             if user.get("role") not in (None, "scheduler"):
                 logger.warning("hcw account is not a scheduler (%s)", user.get("role"))
@@ -440,15 +426,15 @@ class HCWClient:
             json={"refreshToken": refresh_token},
             is_write=False,
         )
-        body = _json_or_none(response)
+        body = json_or_none(response)
         if response.status_code in (400, 401, 403):
             raise RejectedError(
                 VENDOR, operation, f"HTTP {response.status_code}", code=REFRESH_FAILED
             )
         if response.status_code != 200:
             raise ContractError(VENDOR, operation, f"unexpected HTTP {response.status_code}")
-        with _reading(operation):
-            return self._session(_text(body["token"]), body.get("refreshToken"))
+        with self._reading(operation):
+            return self._session(readers.text(body["token"], "token"), body.get("refreshToken"))
 
     def _session(self, token: str, refresh_token: Any) -> Session:
         now = self.clock()
@@ -464,75 +450,54 @@ class HCWClient:
     # Plumbing
 
     def _send(
-        self,
-        operation: str,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        params: dict | None = None,
-        token: str | None = None,
-        is_write: bool,
+        self, operation: str, method: str, path: str, *, is_write: bool, **request
     ) -> httpx.Response:
-        headers = {}
-        if token:
-            headers = {"Authorization": f"Bearer {token}", "x-access-token": token}
-        return transport.send(
-            VENDOR,
-            operation,
-            lambda: self._http.request(
-                method, f"{self.url}{path}", json=json, params=params, headers=headers
-            ),
-            is_write=is_write,
-        )
+        return super()._send(operation, method, f"{self.url}{path}", is_write=is_write, **request)
 
-    def _request(
-        self,
-        operation: str,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        params: dict | None = None,
-        is_write: bool,
-    ) -> Any:
-        """One authenticated call; the decoded answer (None for an empty 2xx body).
-        `is_write` marks a call not to repeat after a lost answer (idempotent ones pass False)."""
-
-        def attempt() -> Any:
-            token = self._token()
+    def _attempt(self, operation: str, method: str, path: str, *, is_write: bool, **request) -> Any:
+        """One authenticated try. A 401 means the call was refused before it ran: the session
+        is renewed and the call sent once more (safe even for a write)."""
+        token = self._token()
+        response = self._send(operation, method, path, is_write=is_write, **_auth(token), **request)
+        if response.status_code == 401:
+            token = self._renewed_after_401(token)
             response = self._send(
-                operation, method, path, json=json, params=params, token=token, is_write=is_write
+                operation, method, path, is_write=is_write, **_auth(token), **request
             )
-            if response.status_code == 401:  # refused before it ran: safe to send again
-                token = self._renewed_after_401(token)
-                response = self._send(
-                    operation,
-                    method,
-                    path,
-                    json=json,
-                    params=params,
-                    token=token,
-                    is_write=is_write,
+            if response.status_code == 401:
+                raise RejectedError(
+                    VENDOR, operation, "Unauthorized after renewing", code=UNAUTHORIZED
                 )
-                if response.status_code == 401:
-                    raise RejectedError(
-                        VENDOR, operation, "Unauthorized after renewing", code=UNAUTHORIZED
-                    )
-            return _interpret(operation, response, is_write=is_write)
+        return self._interpret(operation, response, is_write=is_write)
 
-        return transport.retried(
-            VENDOR,
-            operation,
-            attempt,
-            policy=self.retry_policy,
-            logger=logger,
-            routine=lambda exc: isinstance(exc, RejectedError),
-        )
+    def _interpret(self, operation: str, response: httpx.Response, *, is_write: bool) -> Any:
+        status = response.status_code
+        if 200 <= status < 300:
+            if not response.content.strip():
+                return None
+            body = json_or_none(response)
+            if body is None:
+                if is_write:  # it ran, but we cannot read what it did
+                    raise OutcomeUnknownError(
+                        VENDOR, operation, f"unreadable answer to a write (HTTP {status})"
+                    )
+                raise ContractError(VENDOR, operation, f"non-JSON body (HTTP {status})")
+            return body
+        if status == 404:
+            raise RejectedError(VENDOR, operation, "Not Found", code=NOT_FOUND)
+        body = json_or_none(response)
+        messages = error_messages(body if body is not None else response.text)
+        detail = "; ".join(messages)[:500] or f"HTTP {status}"
+        field_messages = [FieldMessage(None, m) for m in messages]
+        if status == 400:
+            raise RejectedError(VENDOR, operation, detail, field_messages, code=classify(messages))
+        if status == 403:
+            raise RejectedError(VENDOR, operation, detail, field_messages, code=FORBIDDEN)
+        raise ContractError(VENDOR, operation, f"unexpected HTTP {status}")
 
     def _invite_payload(self, operation: str, answer: Any) -> Invite:
         """`{"success": true, "invite": {...}}` (create and update)."""
-        with _reading(operation):
+        with self._reading(operation):
             if not isinstance(answer, dict):
                 raise TypeError("answer is not an object")
             if answer.get("success") is False:
@@ -547,38 +512,12 @@ class HCWClient:
             return _invite(answer["invite"])
 
     def _read(self, operation: str, answer: Any) -> Invite:
-        with _reading(operation):
+        with self._reading(operation):
             return _invite(answer)
 
 
 # --------------------------------------------------------------------------------------------
 # Answers and errors
-
-
-def _interpret(operation: str, response: httpx.Response, *, is_write: bool) -> Any:
-    status = response.status_code
-    if 200 <= status < 300:
-        if not response.content.strip():
-            return None
-        body = _json_or_none(response)
-        if body is None:
-            if is_write:  # it ran, but we cannot read what it did
-                raise OutcomeUnknownError(
-                    VENDOR, operation, f"unreadable answer to a write (HTTP {status})"
-                )
-            raise ContractError(VENDOR, operation, f"non-JSON body (HTTP {status})")
-        return body
-    if status == 404:
-        raise RejectedError(VENDOR, operation, "Not Found", code=NOT_FOUND)
-    body = _json_or_none(response)
-    messages = error_messages(body if body is not None else response.text)
-    detail = "; ".join(messages)[:500] or f"HTTP {status}"
-    field_messages = [FieldMessage(None, m) for m in messages]
-    if status == 400:
-        raise RejectedError(VENDOR, operation, detail, field_messages, code=classify(messages))
-    if status == 403:
-        raise RejectedError(VENDOR, operation, detail, field_messages, code=FORBIDDEN)
-    raise ContractError(VENDOR, operation, f"unexpected HTTP {status}")
 
 
 def error_messages(body: Any) -> list[str]:
@@ -620,39 +559,13 @@ def classify(messages: list[str]) -> str:
     return VALIDATION
 
 
-class _reading:
-    """Any surprise while reading HCW's answer is a ContractError."""
-
-    def __init__(self, operation: str):
-        self.operation = operation
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, exc, traceback):
-        if exc is not None and isinstance(exc, KeyError | TypeError | ValueError | AttributeError):
-            raise ContractError(
-                VENDOR, self.operation, f"unreadable answer: {type(exc).__name__}: {exc}"
-            ) from exc
-        return False
-
-
-def _json_or_none(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
 # --------------------------------------------------------------------------------------------
 # Values
 
 
 def format_instant(value: datetime) -> str:
     """ISO 8601 in UTC with milliseconds, as the backend's own examples send it."""
-    if value.tzinfo is None:
-        raise ValueError("scheduled_for must be an aware datetime")
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return readers.utc_millis(value, "scheduled_for")
 
 
 def epoch_millis(value: datetime) -> int:
@@ -678,32 +591,9 @@ def _invite_path(invite_id: str) -> str:
     return f"/api/v1/invite/{quote(invite_id.strip(), safe='')}"
 
 
-def _required(name: str, value: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{name} is required")
-    return value.strip()
-
-
-def _time_zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {name!r}") from exc
-    return name
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str) or not value:
-        raise TypeError(f"expected a non-empty string, got {type(value).__name__}")
-    return value
-
-
-def _optional_text(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        return value
-    raise TypeError(f"expected a string, got {type(value).__name__}")
+def _auth(token: str) -> dict[str, dict[str, str]]:
+    """The session's headers: backends >= 0.5.92 read the first, older ones the second."""
+    return {"headers": {"Authorization": f"Bearer {token}", "x-access-token": token}}
 
 
 def _ref(value: Any) -> str | None:
@@ -726,10 +616,7 @@ def parse_instant(value: Any) -> datetime | None:
     if isinstance(value, int | float):
         return datetime.fromtimestamp(value / 1000, UTC)
     if isinstance(value, str):
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        if parsed.tzinfo is None:
-            raise ValueError("a time without an offset")
-        return parsed.astimezone(UTC)
+        return readers.aware_datetime(value).astimezone(UTC)
     raise TypeError(f"expected a time, got {type(value).__name__}")
 
 
@@ -741,24 +628,24 @@ def _invite(node: Any) -> Invite:
         metadata = None  # some backends store a display string here
     reference = metadata.get("reference") if metadata else None
     return Invite(
-        id=_text(node["id"]),
-        status=_text(node["status"]),
+        id=readers.text(node["id"], "id"),
+        status=readers.text(node["status"], "status"),
         scheduled_for=parse_instant(node.get("scheduledFor")),
-        patient_tz=_optional_text(node.get("patientTZ")),
-        language=_optional_text(node.get("patientLanguage")),
-        gender=_optional_text(node.get("gender")),
+        patient_tz=readers.optional_text(node.get("patientTZ")),
+        language=readers.optional_text(node.get("patientLanguage")),
+        gender=readers.optional_text(node.get("gender")),
         doctor_id=_ref(node.get("doctor")),
         queue_id=_ref(node.get("queue")),
         invited_by=_ref(node.get("invitedBy")),
         created_at=parse_instant(node.get("createdAt")),
         updated_at=parse_instant(node.get("updatedAt")),
         reference=str(reference) if reference is not None else None,
-        first_name=_optional_text(node.get("firstName")),
-        last_name=_optional_text(node.get("lastName")),
-        email_address=_optional_text(node.get("emailAddress")),
-        phone_number=_optional_text(node.get("phoneNumber")),
-        invite_token=_optional_text(node.get("inviteToken")),
-        patient_url=_optional_text(node.get("patientURL")),
-        doctor_url=_optional_text(node.get("doctorURL")),
+        first_name=readers.optional_text(node.get("firstName")),
+        last_name=readers.optional_text(node.get("lastName")),
+        email_address=readers.optional_text(node.get("emailAddress")),
+        phone_number=readers.optional_text(node.get("phoneNumber")),
+        invite_token=readers.optional_text(node.get("inviteToken")),
+        patient_url=readers.optional_text(node.get("patientURL")),
+        doctor_url=readers.optional_text(node.get("doctorURL")),
         metadata=dict(metadata) if metadata else None,
     )

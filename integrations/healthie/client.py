@@ -19,9 +19,8 @@ Logs carry operation names, error codes and durations only: never patient data, 
 """
 
 import logging
-import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
@@ -30,14 +29,15 @@ from typing import Any
 import httpx
 from django.conf import settings
 
-from integrations import graphql, transport
+from integrations import graphql, notices, transport
 from integrations.errors import (
     ContractError,
     FieldMessage,
     RejectedError,
     TransientError,
+    VendorError,
 )
-from integrations.graphql import Errors, boolean, optional_str, reading
+from integrations.graphql import Errors
 from integrations.healthie.datetimes import (
     format_clock,
     format_datetime,
@@ -55,6 +55,13 @@ from integrations.healthie.types import (
     Patient,
     Provider,
     Slot,
+)
+from integrations.readers import (
+    boolean,
+    identifier,
+    optional_identifier,
+    optional_int,
+    optional_str,
 )
 
 logger = logging.getLogger(__name__)
@@ -113,6 +120,9 @@ def default_retry_policy() -> transport.RetryPolicy:
 class HealthieClient(graphql.GraphQLClient):
     """Holds one pooled httpx.Client; use it as a context manager or call close()."""
 
+    vendor = VENDOR
+    shown = ("url", "api_version")  # never the key
+
     def __init__(
         self,
         *,
@@ -123,17 +133,16 @@ class HealthieClient(graphql.GraphQLClient):
         timeout: float | None = None,
         retry_policy: transport.RetryPolicy | None = None,
     ):
-        self.url = url or settings.HEALTHIE_API_URL
+        super().__init__(
+            operations=load_operations(),
+            url=url or settings.HEALTHIE_API_URL,
+            timeout=settings.HEALTHIE_TIMEOUT_SECONDS if timeout is None else timeout,
+            retry_policy=retry_policy or default_retry_policy(),
+        )
         self._api_key = settings.HEALTHIE_API_KEY if api_key is None else api_key
         self.api_version = api_version or settings.HEALTHIE_API_VERSION
         shard = settings.HEALTHIE_AUTHORIZATION_SHARD
         self.authorization_shard = shard if authorization_shard is None else authorization_shard
-        self.timeout = settings.HEALTHIE_TIMEOUT_SECONDS if timeout is None else timeout
-        self.retry_policy = retry_policy or default_retry_policy()
-        super().__init__(operations=load_operations(), timeout=self.timeout)
-
-    def __repr__(self) -> str:  # never show the key
-        return f"HealthieClient(url={self.url!r}, api_version={self.api_version!r})"
 
     # ----------------------------------------------------------------------------------------
     # Appointment types and providers
@@ -199,18 +208,17 @@ class HealthieClient(graphql.GraphQLClient):
         if month is not None and start is not None:
             raise ValueError("pass month or start/end, not both")
         variables = {
-            **_providers(provider_id, provider_ids, org_level),
-            "appt_type_id": appointment_type_id,
-            "contact_type": contact_type,
+            **_open_time_query(
+                appointment_type_id, provider_id, provider_ids, org_level, contact_type, timezone
+            ),
             "date_from_month": month.isoformat() if month else None,
             "start_date": start.isoformat() if start else None,
             # ISO8601DateTime in 2026-01-01; a bare date keeps the documented whole-day meaning.
             "end_date": end.isoformat() if end else None,
-            "timezone": timezone,
             "appointment_to_reschedule_id": appointment_to_reschedule_id,
         }
         days = self._execute("daysAvailableForRange", variables, public=public)
-        with reading(VENDOR, "daysAvailableForRange"):
+        with self._reading("daysAvailableForRange"):
             return sorted({parse_date(day) for day in days or [] if day})
 
     def available_slots(
@@ -228,18 +236,17 @@ class HealthieClient(graphql.GraphQLClient):
     ) -> list[Slot]:
         """Open slots on one day (longer ranges time out), fully booked ones left out. https://docs.gethealthie.com/reference/2026-01-01/queries/availableslotsforrange"""
         variables = {
-            **_providers(provider_id, provider_ids, org_level),
-            "appt_type_id": appointment_type_id,
-            "contact_type": contact_type,
-            "start_date": day.isoformat(),
-            "end_date": day.isoformat(),
-            "start_date_boundary": day.isoformat(),
-            "end_date_boundary": day.isoformat(),
-            "timezone": timezone,
+            **_open_time_query(
+                appointment_type_id, provider_id, provider_ids, org_level, contact_type, timezone
+            ),
+            **dict.fromkeys(
+                ("start_date", "end_date", "start_date_boundary", "end_date_boundary"),
+                day.isoformat(),
+            ),
             "appointment_to_reschedule_id": appointment_to_reschedule_id,
         }
         slots = self._execute("availableSlotsForRange", variables, public=public)
-        with reading(VENDOR, "availableSlotsForRange"):
+        with self._reading("availableSlotsForRange"):
             parsed = [_slot(slot) for slot in slots or [] if slot is not None]
         return sorted(
             (slot for slot in parsed if not slot.is_fully_booked),
@@ -262,10 +269,9 @@ class HealthieClient(graphql.GraphQLClient):
     ) -> datetime | None:
         """Start of the next open slot, None if there is none. https://docs.gethealthie.com/reference/2026-01-01/queries/nextavailableslot"""
         variables = {
-            **_providers(provider_id, provider_ids, org_level),
-            "appt_type_id": appointment_type_id,
-            "contact_type": contact_type,
-            "timezone": timezone,
+            **_open_time_query(
+                appointment_type_id, provider_id, provider_ids, org_level, contact_type, timezone
+            ),
             "start_date_boundary": not_before.isoformat() if not_before else None,
             "end_date_boundary": not_after.isoformat() if not_after else None,
             "appointment_to_reschedule_id": appointment_to_reschedule_id,
@@ -273,7 +279,7 @@ class HealthieClient(graphql.GraphQLClient):
         value = self._execute("nextAvailableSlot", variables, public=public)
         if not value:
             return None
-        with reading(VENDOR, "nextAvailableSlot"):
+        with self._reading("nextAvailableSlot"):
             return parse_datetime(value)
 
     def complete_checkout(
@@ -305,7 +311,7 @@ class HealthieClient(graphql.GraphQLClient):
             "stripe_idempotency_key": idempotency_key,
         }
         payload = self._execute("completeCheckout", variables, public=public)
-        return self._payload_appointment("completeCheckout", payload)
+        return self._payload("completeCheckout", payload, "appointment", _appointment)
 
     # ----------------------------------------------------------------------------------------
     # Appointments (staff key)
@@ -376,7 +382,7 @@ class HealthieClient(graphql.GraphQLClient):
             "enforce_availability": enforce_availability,
         }
         payload = self._execute("updateAppointment", variables)
-        return self._payload_appointment("updateAppointment", payload)
+        return self._payload("updateAppointment", payload, "appointment", _appointment)
 
     def cancel_appointment(self, id: str) -> Appointment:
         """Staff cancel: pm_status "Cancelled" (the appointment stays visible). https://docs.gethealthie.com/reference/2026-01-01/mutations/updateappointment"""
@@ -423,76 +429,18 @@ class HealthieClient(graphql.GraphQLClient):
             "timezone": timezone,
         }
         nodes = self._execute("availabilities", variables)
-        with reading(VENDOR, "availabilities"):
+        with self._reading("availabilities"):
             return [_availability(node) for node in nodes or [] if node is not None]
 
-    def create_availability(
-        self,
-        *,
-        provider_id: str,
-        range_start: date,
-        start_time: time,
-        end_time: time,
-        timezone: str,
-        is_repeating: bool = True,
-        day_of_week: int | None = None,
-        range_end: date | None = None,
-        end_on: date | None = None,
-        appointment_type_id: str | None = None,
-        contact_type_id: str | None = None,
-    ) -> Availability:
-        """Open hours; weekly when repeating (day_of_week 0 = Sunday, defaults to range_start's). https://docs.gethealthie.com/reference/2026-01-01/mutations/createavailability"""
-        variables = _availability_input(
-            provider_id=provider_id,
-            range_start=range_start,
-            start_time=start_time,
-            end_time=end_time,
-            timezone=timezone,
-            is_repeating=is_repeating,
-            day_of_week=day_of_week,
-            range_end=range_end,
-            end_on=end_on,
-            appointment_type_id=appointment_type_id,
-            contact_type_id=contact_type_id,
-        )
-        payload = self._execute("createAvailability", variables)
-        return self._payload_availability("createAvailability", payload)
+    def create_availability(self, **hours: Any) -> Availability:
+        """Open hours (`availability_hours`'s keyword arguments). https://docs.gethealthie.com/reference/2026-01-01/mutations/createavailability"""
+        payload = self._execute("createAvailability", availability_hours(**hours))
+        return self._payload("createAvailability", payload, "availability", _availability)
 
-    def edit_availability(
-        self,
-        *,
-        id: str,
-        provider_id: str,
-        range_start: date,
-        start_time: time,
-        end_time: time,
-        timezone: str,
-        is_repeating: bool = True,
-        day_of_week: int | None = None,
-        range_end: date | None = None,
-        end_on: date | None = None,
-        appointment_type_id: str | None = None,
-        contact_type_id: str | None = None,
-    ) -> Availability:
-        """Replace an availability's hours (range_start, time, end_time are required). https://docs.gethealthie.com/reference/2026-01-01/mutations/editavailability"""
-        variables = {
-            "id": id,
-            **_availability_input(
-                provider_id=provider_id,
-                range_start=range_start,
-                start_time=start_time,
-                end_time=end_time,
-                timezone=timezone,
-                is_repeating=is_repeating,
-                day_of_week=day_of_week,
-                range_end=range_end,
-                end_on=end_on,
-                appointment_type_id=appointment_type_id,
-                contact_type_id=contact_type_id,
-            ),
-        }
-        payload = self._execute("editAvailability", variables)
-        return self._payload_availability("editAvailability", payload)
+    def edit_availability(self, *, id: str, **hours: Any) -> Availability:
+        """Replace an availability's hours (`availability_hours`'s keyword arguments). https://docs.gethealthie.com/reference/2026-01-01/mutations/editavailability"""
+        payload = self._execute("editAvailability", {"id": id, **availability_hours(**hours)})
+        return self._payload("editAvailability", payload, "availability", _availability)
 
     def delete_availability(self, id: str) -> None:
         """Delete an availability. https://docs.gethealthie.com/reference/2026-01-01/mutations/deleteavailability"""
@@ -528,44 +476,17 @@ class HealthieClient(graphql.GraphQLClient):
 
     def _execute(self, operation: str, variables: dict[str, Any], *, public: bool = False) -> Any:
         """Send one operation; return `data.<operation>` (None when Healthie answers null)."""
-        document, is_write = self._operations[operation]
         if public and operation not in PUBLIC_OPERATIONS:
             raise ValueError(f"{operation} is not a public Healthie operation")
-        body = {
-            "operationName": operation,
-            "query": document,
-            "variables": {k: v for k, v in variables.items() if v is not None},
-        }
-        headers = self._headers(public=public)
+        variables = {k: v for k, v in variables.items() if v is not None}
+        return super()._execute(operation, variables, headers=self._headers(public=public))
 
-        def attempt() -> Any:
-            response = transport.send(
-                VENDOR,
-                operation,
-                lambda: self._http.post(self.url, json=body, headers=headers),
-                is_write=is_write,
-            )
-            return self._interpret(operation, response, is_write=is_write)
-
-        return transport.retried(
-            VENDOR,
-            operation,
-            attempt,
-            policy=self.retry_policy,
-            logger=logger,
-            # A refusal (slot taken, bad input) is business as usual; the rest needs a look.
-            routine=lambda exc: isinstance(exc, RejectedError) and not exc.code,
-        )
+    def _routine(self, error: VendorError) -> bool:
+        # A refusal (slot taken, bad input) is business as usual; the rest needs a look.
+        return isinstance(error, RejectedError) and not error.code
 
     def _interpret(self, operation: str, response: httpx.Response, *, is_write: bool) -> Any:
-        try:
-            body = response.json()
-        except ValueError:
-            raise ContractError(
-                VENDOR, operation, f"non-JSON body (HTTP {response.status_code})"
-            ) from None
-        if not isinstance(body, dict):
-            raise ContractError(VENDOR, operation, "response body is not a JSON object")
+        body = self._json_object(operation, response, is_write=is_write, damaged_is_lost=False)
         _note_warnings(operation, body.get("extensions"))
         errors = body.get("errors")
         if errors:
@@ -594,7 +515,7 @@ class HealthieClient(graphql.GraphQLClient):
             )
             if connection is None:
                 return
-            with reading(VENDOR, operation):
+            with self._reading(operation):
                 nodes = connection["nodes"]
                 page = _page_info(connection["page_info"])
                 if not isinstance(nodes, list):
@@ -608,24 +529,6 @@ class HealthieClient(graphql.GraphQLClient):
             after = page.end_cursor
         raise ContractError(VENDOR, operation, f"more than {MAX_PAGES} pages")
 
-    def _payload_appointment(self, operation: str, payload: Any) -> Appointment:
-        with reading(VENDOR, operation):
-            node = payload["appointment"]
-            if node is None:
-                raise ValueError("payload has no appointment and no messages")
-            return _appointment(node)
-
-    def _payload_availability(self, operation: str, payload: Any) -> Availability:
-        with reading(VENDOR, operation):
-            node = payload["availability"]
-            if node is None:
-                raise ValueError("payload has no availability and no messages")
-            return _availability(node)
-
-    def _read(self, operation: str, parse: Callable[[Any], Any], node: Any) -> Any:
-        with reading(VENDOR, operation):
-            return parse(node)
-
 
 # --------------------------------------------------------------------------------------------
 # Errors and warnings
@@ -634,8 +537,9 @@ class HealthieClient(graphql.GraphQLClient):
 def _raise_for_errors(operation: str, errors: Any, response: httpx.Response) -> None:
     found = Errors.read(VENDOR, operation, errors)
     if THROTTLED in found.codes:
-        retry_after = transport.parse_retry_after(response.headers.get("Retry-After"))
-        raise TransientError(VENDOR, operation, THROTTLED, retry_after=retry_after)
+        raise TransientError(
+            VENDOR, operation, THROTTLED, retry_after=transport.retry_after(response)
+        )
     for code in found.codes:
         if code in VERSION_CODES:
             raise RejectedError(VENDOR, operation, found.detail, code=code)
@@ -682,9 +586,7 @@ def _note_warnings(operation: str, extensions: Any) -> None:
             _warned.add(code)
         logger.warning("healthie warning %s (first seen on %s)", code, operation)
         try:
-            from integrations.notices import record_vendor_warning
-
-            record_vendor_warning(
+            notices.record_vendor_warning(
                 vendor=VENDOR, code=code, message=str(warning.get("message") or "")
             )
         except Exception:
@@ -698,19 +600,32 @@ def _note_warnings(operation: str, extensions: Any) -> None:
 # Variables
 
 
-def _providers(
-    provider_id: str | None, provider_ids: list[str] | None, org_level: bool | None
+def _open_time_query(
+    appointment_type_id: str,
+    provider_id: str | None,
+    provider_ids: list[str] | None,
+    org_level: bool | None,
+    contact_type: str | None,
+    timezone: str | None,
 ) -> dict[str, Any]:
-    """Healthie needs provider_id even across providers (any one of them) plus org_level."""
+    """What every open-time read sends. Healthie needs provider_id even across providers (any
+    one of them) plus org_level."""
     if not provider_id and not provider_ids:
         raise ValueError("provider_id or provider_ids is required")
     if provider_ids:
-        return {
+        providers = {
             "provider_id": provider_id or provider_ids[0],
             "provider_ids": list(provider_ids),
             "org_level": True if org_level is None else org_level,
         }
-    return {"provider_id": provider_id, "org_level": org_level}
+    else:
+        providers = {"provider_id": provider_id, "org_level": org_level}
+    return {
+        **providers,
+        "appt_type_id": appointment_type_id,
+        "contact_type": contact_type,
+        "timezone": timezone,
+    }
 
 
 def _date_or_datetime(value: date | datetime | None) -> str | None:
@@ -721,20 +636,22 @@ def _date_or_datetime(value: date | datetime | None) -> str | None:
     return value.isoformat()
 
 
-def _availability_input(
+def availability_hours(
     *,
     provider_id: str,
     range_start: date,
     start_time: time,
     end_time: time,
     timezone: str,
-    is_repeating: bool,
-    day_of_week: int | None,
-    range_end: date | None,
-    end_on: date | None,
-    appointment_type_id: str | None,
-    contact_type_id: str | None,
+    is_repeating: bool = True,
+    day_of_week: int | None = None,
+    range_end: date | None = None,
+    end_on: date | None = None,
+    appointment_type_id: str | None = None,
+    contact_type_id: str | None = None,
 ) -> dict[str, Any]:
+    """The variables of createAvailability and editAvailability: a provider's open hours, weekly
+    when repeating (day_of_week 0 = Sunday, defaults to range_start's)."""
     if end_time <= start_time:
         raise ValueError("end_time must be after start_time")
     if day_of_week is None and is_repeating:
@@ -760,32 +677,6 @@ def _availability_input(
 # Readers: raise KeyError/TypeError/ValueError on a shape we cannot read (-> ContractError)
 
 
-def _id(value: Any) -> str:
-    if value is None or isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValueError(f"not an id: {type(value).__name__}")
-    text = str(value).strip()
-    if not text:
-        raise ValueError("empty id")
-    return text
-
-
-def _optional_id(value: Any) -> str | None:
-    return None if value is None or value == "" else _id(value)
-
-
-def _optional_int(value: Any) -> int | None:
-    """Healthie sends some integers as strings (`patient_reschedule_count_cap`), or "" for none."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise TypeError("expected an integer, got a boolean")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
-        return int(value)
-    raise ValueError(f"expected an integer, got {value!r}")
-
-
 def _id_sort_key(patient: Patient) -> tuple[int, int | str]:
     return (0, int(patient.id)) if patient.id.isdigit() else (1, patient.id)
 
@@ -802,9 +693,9 @@ def _appointment_type(node: Any) -> AppointmentType:
     if not isinstance(contact_types, list):
         raise TypeError("available_contact_types is not a list")
     return AppointmentType(
-        id=_id(node["id"]),
+        id=identifier(node["id"]),
         name=optional_str(node.get("name")) or "",
-        length_minutes=_optional_int(node.get("length")),
+        length_minutes=optional_int(node.get("length")),
         contact_types=tuple(str(c) for c in contact_types if c),
         clients_can_book=boolean(node.get("clients_can_book")),
         is_group=boolean(node.get("is_group")),
@@ -813,7 +704,7 @@ def _appointment_type(node: Any) -> AppointmentType:
 
 def _provider(node: Any) -> Provider:
     return Provider(
-        id=_id(node["id"]),
+        id=identifier(node["id"]),
         first_name=optional_str(node.get("first_name")) or "",
         last_name=optional_str(node.get("last_name")) or "",
         timezone=optional_str(node.get("timezone")),
@@ -823,14 +714,14 @@ def _provider(node: Any) -> Provider:
 def _slot(node: Any) -> Slot:
     return Slot(
         start=parse_datetime(node["date"]),
-        provider_id=_id(node["user_id"]),
+        provider_id=identifier(node["user_id"]),
         is_fully_booked=boolean(node.get("is_fully_booked")),
     )
 
 
 def _appointment(node: Any) -> Appointment:
     start = parse_datetime(node["date"])
-    length = _optional_int(node.get("length"))
+    length = optional_int(node.get("length"))
     end_text = optional_str(node.get("end"))
     if end_text:
         end = parse_datetime(end_text)
@@ -845,14 +736,14 @@ def _appointment(node: Any) -> Appointment:
         provider_name = " ".join(n for n in names if n) or None
     deleted_at = optional_str(node.get("deleted_at"))
     return Appointment(
-        id=_id(node["id"]),
+        id=identifier(node["id"]),
         start=start,
         end=end,
         length_minutes=length,
-        provider_id=_id(provider["id"]) if provider else None,
+        provider_id=identifier(provider["id"]) if provider else None,
         provider_name=provider_name,
-        patient_id=_id(user["id"]) if user else None,
-        appointment_type_id=_id(appointment_type["id"]) if appointment_type else None,
+        patient_id=identifier(user["id"]) if user else None,
+        appointment_type_id=identifier(appointment_type["id"]) if appointment_type else None,
         appointment_type_name=(
             optional_str(appointment_type.get("name")) if appointment_type else None
         ),
@@ -860,24 +751,24 @@ def _appointment(node: Any) -> Appointment:
         pm_status=optional_str(node.get("pm_status")) or None,
         external_videochat_url=optional_str(node.get("external_videochat_url")) or None,
         deleted_at=parse_datetime(deleted_at) if deleted_at else None,
-        patient_reschedule_count=_optional_int(node.get("patient_reschedule_count")),
+        patient_reschedule_count=optional_int(node.get("patient_reschedule_count")),
     )
 
 
 def _setting(node: Any) -> AppointmentSetting:
     return AppointmentSetting(
-        id=_id(node["id"]),
+        id=identifier(node["id"]),
         allow_clients_to_reschedule_appt=boolean(node.get("allow_clients_to_reschedule_appt")),
         allow_clients_to_cancel_appt=boolean(node.get("allow_clients_to_cancel_appt")),
-        minimum_advance_reschedule_time=_optional_int(node.get("minimum_advance_reschedule_time")),
-        minimum_advance_cancel_time=_optional_int(node.get("minimum_advance_cancel_time")),
-        minimum_advance_schedule_time=_optional_int(node.get("minimum_advance_schedule_time")),
-        patient_reschedule_count_cap=_optional_int(node.get("patient_reschedule_count_cap")),
+        minimum_advance_reschedule_time=optional_int(node.get("minimum_advance_reschedule_time")),
+        minimum_advance_cancel_time=optional_int(node.get("minimum_advance_cancel_time")),
+        minimum_advance_schedule_time=optional_int(node.get("minimum_advance_schedule_time")),
+        patient_reschedule_count_cap=optional_int(node.get("patient_reschedule_count_cap")),
         cant_reschedule_message=optional_str(node.get("cant_reschedule_message")) or None,
         cant_cancel_message=optional_str(node.get("cant_cancel_message")) or None,
         buffer=optional_str(node.get("buffer")) or None,
         base_calendar_interval=optional_str(node.get("base_calendar_interval")),
-        booking_interval_restriction=_optional_int(node.get("booking_interval_restriction")),
+        booking_interval_restriction=optional_int(node.get("booking_interval_restriction")),
     )
 
 
@@ -886,24 +777,24 @@ def _availability(node: Any) -> Availability:
     range_end = optional_str(node.get("range_end"))
     end_on = optional_str(node.get("end_on"))
     return Availability(
-        id=_id(node["id"]),
-        provider_id=_optional_id(node.get("user_id")),
+        id=identifier(node["id"]),
+        provider_id=optional_identifier(node.get("user_id")),
         is_repeating=boolean(node.get("is_repeating")),
-        repeating_availability_id=_optional_id(node.get("repeating_availability_id")),
-        day_of_week=_optional_int(node.get("day_of_week")),
+        repeating_availability_id=optional_identifier(node.get("repeating_availability_id")),
+        day_of_week=optional_int(node.get("day_of_week")),
         range_start=parse_datetime(range_start) if range_start else None,
         range_end=parse_datetime(range_end) if range_end else None,
         end_on=parse_date(end_on) if end_on else None,
         duration_string=optional_str(node.get("duration_string")),
         timezone=optional_str(node.get("timezone")),
-        appointment_type_id=_optional_id(node.get("appointment_type_id")),
-        contact_type_id=_optional_id(node.get("contact_type_id")),
+        appointment_type_id=optional_identifier(node.get("appointment_type_id")),
+        contact_type_id=optional_identifier(node.get("contact_type_id")),
     )
 
 
 def _patient(node: Any) -> Patient:
     return Patient(
-        id=_id(node["id"]),
+        id=identifier(node["id"]),
         email=optional_str(node.get("email")),
         first_name=optional_str(node.get("first_name")),
         last_name=optional_str(node.get("last_name")),

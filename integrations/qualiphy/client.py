@@ -32,6 +32,7 @@ import httpx
 from django.conf import settings
 
 from integrations import transport
+from integrations.client import VendorClient
 from integrations.errors import (
     ContractError,
     FieldMessage,
@@ -40,6 +41,7 @@ from integrations.errors import (
     TransientError,
 )
 from integrations.qualiphy.types import Exam, ExamCancellation, ExamInvite, PatientExam
+from integrations.readers import aware_datetime, required_argument, text
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +84,10 @@ def default_retry_policy() -> transport.RetryPolicy:
     return transport.RetryPolicy(max_attempts=3)
 
 
-class QualiphyClient:
+class QualiphyClient(VendorClient):
     """Holds one pooled httpx.Client; use it as a context manager or call close()."""
+
+    vendor = VENDOR  # `repr` shows the url only: never the key
 
     def __init__(
         self,
@@ -93,33 +97,19 @@ class QualiphyClient:
         timeout: float | None = None,
         retry_policy: transport.RetryPolicy | None = None,
     ):
-        self.url = (url or settings.QUALIPHY_API_URL).rstrip("/")
-        self._api_key = settings.QUALIPHY_API_KEY if api_key is None else api_key
-        self.timeout = settings.VENDOR_TIMEOUT_SECONDS if timeout is None else timeout
-        self.retry_policy = retry_policy or default_retry_policy()
-        self._http = transport.make_client(
-            timeout=self.timeout,
-            headers={"Accept": "application/json", "User-Agent": "clinic-scheduling"},
+        super().__init__(
+            url=(url or settings.QUALIPHY_API_URL).rstrip("/"),
+            timeout=settings.VENDOR_TIMEOUT_SECONDS if timeout is None else timeout,
+            retry_policy=retry_policy or default_retry_policy(),
         )
-
-    def __repr__(self) -> str:  # never show the key
-        return f"QualiphyClient(url={self.url!r})"
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> "QualiphyClient":
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
+        self._api_key = settings.QUALIPHY_API_KEY if api_key is None else api_key
 
     # ----------------------------------------------------------------------------------------
 
     def exam_list(self) -> list[Exam]:
         """Every exam configured on the clinic (a read; retried). POST /api/exam_list"""
         body = self._call("exam_list", {}, is_write=False)
-        with _reading("exam_list"):
+        with self._reading("exam_list"):
             exams = body["exams"]
             if not isinstance(exams, list):
                 raise TypeError("exams is not a list")
@@ -157,9 +147,9 @@ class QualiphyClient:
         """
         payload = {
             "exams": _exam_ids(exams),
-            "first_name": _required_text("first_name", first_name),
-            "last_name": _required_text("last_name", last_name),
-            "email": _required_text("email", email),
+            "first_name": required_argument(first_name, "first_name"),
+            "last_name": required_argument(last_name, "last_name"),
+            "email": required_argument(email, "email"),
             "dob": _dob(dob),
             "phone_number": normalize_phone(phone_number),
             "tele_state": _state("tele_state", tele_state),
@@ -184,13 +174,13 @@ class QualiphyClient:
             if value is not None:
                 payload[name] = _int(name, value)
         body = self._call("exam_invite", payload, is_write=True)
-        with _reading("exam_invite"):
+        with self._reading("exam_invite"):
             patient_exams = body["patient_exams"]
             if not isinstance(patient_exams, list) or not patient_exams:
                 raise ValueError("no patient_exams in the answer")
             return ExamInvite(
-                meeting_uuid=_text(body["meeting_uuid"]),
-                meeting_url=_text(body["meeting_url"]),
+                meeting_uuid=text(body["meeting_uuid"], "meeting_uuid"),
+                meeting_url=text(body["meeting_url"], "meeting_url"),
                 patient_exams=tuple(_patient_exam(node) for node in patient_exams),
             )
 
@@ -207,14 +197,14 @@ class QualiphyClient:
             if exc.code == ALREADY_CANCELLED:
                 return ExamCancellation(patient_exam_id=exam_id, already_cancelled=True)
             raise
-        with _reading("exam_invite_cancel"):
+        with self._reading("exam_invite_cancel"):
             status = body.get("status")
             if not isinstance(status, str) or not status.lower().startswith("cancel"):
                 raise ValueError(f"unexpected status {status!r}")
             cancelled_at = body.get("cancelled_at")
             return ExamCancellation(
                 patient_exam_id=exam_id,
-                cancelled_at=_parse_instant(cancelled_at) if cancelled_at else None,
+                cancelled_at=aware_datetime(cancelled_at) if cancelled_at else None,
             )
 
     # ----------------------------------------------------------------------------------------
@@ -225,21 +215,52 @@ class QualiphyClient:
         not be repeated after a lost answer (reads and idempotent calls pass False)."""
         body = {"api_key": self._api_key, **payload}
         url = f"{self.url}/{operation}"
+        return self._request(operation, "POST", url, json=body, is_write=is_write)
 
-        def attempt() -> dict:
-            response = transport.send(
-                VENDOR, operation, lambda: self._http.post(url, json=body), is_write=is_write
+    def _interpret(self, operation: str, response: httpx.Response, *, is_write: bool) -> dict:
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = _UNREADABLE
+        if body is _UNREADABLE:
+            if 200 <= status < 300 and is_write:
+                # The write ran (2xx) but its answer is unreadable: the same as a lost answer.
+                raise OutcomeUnknownError(
+                    VENDOR, operation, f"unreadable answer to a write (HTTP {status})"
+                )
+            if status in (400, 401, 403):
+                raise RejectedError(VENDOR, operation, f"HTTP {status}", code=_status_code(status))
+            raise ContractError(VENDOR, operation, f"non-JSON body (HTTP {status})")
+        if not isinstance(body, dict):
+            raise ContractError(VENDOR, operation, "response body is not a JSON object")
+        http_code = body.get("http_code")
+        if status == 200 and isinstance(http_code, int) and http_code >= 400:
+            status = http_code  # an error reported in the body only
+        if status == 200:
+            return body
+        message = error_message(body)
+        detail = (message or f"HTTP {status}")[:500]
+        if status >= 500:
+            error = OutcomeUnknownError if is_write else TransientError
+            raise error(VENDOR, operation, f"HTTP {status}")
+        if status == 400:
+            raise RejectedError(
+                VENDOR,
+                operation,
+                detail,
+                messages=[FieldMessage(field=_field(message), message=message)] if message else [],
+                code=_code_400(message),
             )
-            return _interpret(operation, response, is_write=is_write)
-
-        return transport.retried(
-            VENDOR,
-            operation,
-            attempt,
-            policy=self.retry_policy,
-            logger=logger,
-            routine=lambda exc: isinstance(exc, RejectedError),
-        )
+        if status in (401, 403):
+            raise RejectedError(
+                VENDOR,
+                operation,
+                detail,
+                messages=[FieldMessage(field=None, message=message)] if message else [],
+                code=_code_401(message) if status == 401 else _status_code(status),
+            )
+        raise ContractError(VENDOR, operation, f"unexpected HTTP {status}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -247,52 +268,6 @@ class QualiphyClient:
 
 
 _UNREADABLE = object()
-
-
-def _interpret(operation: str, response: httpx.Response, *, is_write: bool) -> dict:
-    status = response.status_code
-    try:
-        body = response.json()
-    except ValueError:
-        body = _UNREADABLE
-    if body is _UNREADABLE:
-        if 200 <= status < 300 and is_write:
-            # The write ran (2xx) but its answer is unreadable: the same as a lost answer.
-            raise OutcomeUnknownError(
-                VENDOR, operation, f"unreadable answer to a write (HTTP {status})"
-            )
-        if status in (400, 401, 403):
-            raise RejectedError(VENDOR, operation, f"HTTP {status}", code=_status_code(status))
-        raise ContractError(VENDOR, operation, f"non-JSON body (HTTP {status})")
-    if not isinstance(body, dict):
-        raise ContractError(VENDOR, operation, "response body is not a JSON object")
-    http_code = body.get("http_code")
-    if status == 200 and isinstance(http_code, int) and http_code >= 400:
-        status = http_code  # an error reported in the body only
-    if status == 200:
-        return body
-    message = error_message(body)
-    detail = (message or f"HTTP {status}")[:500]
-    if status >= 500:
-        error = OutcomeUnknownError if is_write else TransientError
-        raise error(VENDOR, operation, f"HTTP {status}")
-    if status == 400:
-        raise RejectedError(
-            VENDOR,
-            operation,
-            detail,
-            messages=[FieldMessage(field=_field(message), message=message)] if message else [],
-            code=_code_400(message),
-        )
-    if status in (401, 403):
-        raise RejectedError(
-            VENDOR,
-            operation,
-            detail,
-            messages=[FieldMessage(field=None, message=message)] if message else [],
-            code=_code_401(message) if status == 401 else _status_code(status),
-        )
-    raise ContractError(VENDOR, operation, f"unexpected HTTP {status}")
 
 
 def error_message(body: Any) -> str | None:
@@ -335,31 +310,8 @@ def _field(message: str | None) -> str | None:
     return match[1] if match else None
 
 
-class _reading:
-    """Any surprise while reading Qualiphy's answer is a ContractError."""
-
-    def __init__(self, operation: str):
-        self.operation = operation
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, exc, traceback):
-        if exc is not None and isinstance(exc, KeyError | TypeError | ValueError | AttributeError):
-            raise ContractError(
-                VENDOR, self.operation, f"unreadable answer: {type(exc).__name__}: {exc}"
-            ) from exc
-        return False
-
-
 # --------------------------------------------------------------------------------------------
 # Readers (raise KeyError/TypeError/ValueError -> ContractError) and request checks (ValueError)
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str) or not value:
-        raise TypeError(f"expected a non-empty string, got {type(value).__name__}")
-    return value
 
 
 def _int(name: str, value: Any) -> int:
@@ -400,25 +352,11 @@ def _patient_exam(node: Any) -> PatientExam:
     )
 
 
-def _parse_instant(value: Any) -> datetime:
-    text = _text(value)
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        raise ValueError("cancelled_at has no offset")
-    return parsed
-
-
 def _exam_ids(exams: Sequence[int]) -> list[int]:
     ids = [_int("exams", exam) for exam in exams]
     if not ids:
         raise ValueError("exams: at least one exam id is required")
     return ids
-
-
-def _required_text(name: str, value: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{name} is required")
-    return value.strip()
 
 
 def _dob(value: date | str) -> str:

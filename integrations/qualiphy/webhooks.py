@@ -22,6 +22,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from integrations.readers import identifier as _id
+from integrations.readers import optional_int as _int
+
 logger = logging.getLogger(__name__)
 
 CONSULTATION_COMPLETE = 1
@@ -48,8 +51,19 @@ class Answer:
     question_id: int | None = None
 
 
+class _Event:
+    """What every event shares: Qualiphy may send it more than once."""
+
+    event: int
+    patient_exam_id: str | None
+
+    @property
+    def dedupe_key(self) -> tuple[int, str]:
+        return (self.event, self.patient_exam_id or "")
+
+
 @dataclass(frozen=True)
-class ConsultationComplete:
+class ConsultationComplete(_Event):
     """Event 1: the consultation is over; `exam_status` is the verdict."""
 
     patient_exam_id: str
@@ -66,10 +80,6 @@ class ConsultationComplete:
     patient_phone_number: str | None = field(default=None, repr=False)
     questions_answers: tuple[Answer, ...] = field(default=(), repr=False)
     event: int = CONSULTATION_COMPLETE
-
-    @property
-    def dedupe_key(self) -> tuple[int, str]:
-        return (self.event, self.patient_exam_id)
 
     @property
     def is_approved(self) -> bool:
@@ -101,7 +111,7 @@ class Prescription:
 
 
 @dataclass(frozen=True)
-class PrescriptionConfirmed:
+class PrescriptionConfirmed(_Event):
     """Event 2: the treatment order is written and confirmed at the pharmacy (Rx exams)."""
 
     patient_exam_id: str
@@ -117,13 +127,9 @@ class PrescriptionConfirmed:
     patient_phone_number: str | None = field(default=None, repr=False)
     event: int = PRESCRIPTION_CONFIRMED
 
-    @property
-    def dedupe_key(self) -> tuple[int, str]:
-        return (self.event, self.patient_exam_id)
-
 
 @dataclass(frozen=True)
-class PrescriptionTracking:
+class PrescriptionTracking(_Event):
     """Event 3: a partner pharmacy shipped the treatment."""
 
     patient_exam_id: str
@@ -134,21 +140,13 @@ class PrescriptionTracking:
     order_id: str | None = None
     event: int = PRESCRIPTION_TRACKING
 
-    @property
-    def dedupe_key(self) -> tuple[int, str]:
-        return (self.event, self.patient_exam_id)
-
 
 @dataclass(frozen=True)
-class UnknownEvent:
+class UnknownEvent(_Event):
     """An `event` number this code does not know yet: acknowledge it, record nothing."""
 
     event: int
     patient_exam_id: str | None
-
-    @property
-    def dedupe_key(self) -> tuple[int, str]:
-        return (self.event, self.patient_exam_id or "")
 
 
 Event = ConsultationComplete | PrescriptionConfirmed | PrescriptionTracking | UnknownEvent
@@ -199,18 +197,9 @@ def _consultation_complete(payload: dict) -> ConsultationComplete:
     if status not in EXAM_STATUSES:
         logger.warning("qualiphy webhook: unknown exam_status %r", status)
     return ConsultationComplete(
-        patient_exam_id=_id(payload["patient_exam_id"]),
-        exam_id=_id(payload["exam_id"]),
+        **_exam(payload),
         exam_status=status,
-        exam_name=_str(payload.get("exam_name")),
-        exam_url=_str(payload.get("exam_url")) or None,
-        reason=_str(payload.get("reason")),
-        rx_status=_str(payload.get("rx_status")),
-        provider_name=_str(payload.get("provider_name")),
-        clinic_name=_str(payload.get("clinic_name")),
-        additional_data=_str(payload.get("additional_data")),
-        patient_email=_str(payload.get("patient_email")),
-        patient_phone_number=_str(payload.get("patient_phone_number")),
+        **_texts(payload, "reason", "clinic_name", "additional_data"),
         questions_answers=_answers(payload.get("questions_answers")),
     )
 
@@ -220,17 +209,10 @@ def _prescription_confirmed(payload: dict) -> PrescriptionConfirmed:
     if not isinstance(items, list):
         raise TypeError("prescription is not a list")
     return PrescriptionConfirmed(
-        patient_exam_id=_id(payload["patient_exam_id"]),
-        exam_id=_id(payload["exam_id"]),
+        **_exam(payload),
         exam_status=_str(payload.get("exam_status")),
-        exam_name=_str(payload.get("exam_name")),
-        exam_url=_str(payload.get("exam_url")) or None,
-        rx_status=_str(payload.get("rx_status")),
-        provider_name=_str(payload.get("provider_name")),
         prescribed_os_id=_int(payload.get("prescribed_os_id")),
         prescriptions=tuple(_prescription(item) for item in items if isinstance(item, dict)),
-        patient_email=_str(payload.get("patient_email")),
-        patient_phone_number=_str(payload.get("patient_phone_number")),
     )
 
 
@@ -239,11 +221,25 @@ def _prescription_tracking(payload: dict) -> PrescriptionTracking:
     return PrescriptionTracking(
         patient_exam_id=_id(payload["patient_exam_id"]),
         prescription_id=_id(prescription) if prescription not in (None, "") else None,
-        tracking_number=_str(payload.get("tracking_number")),
-        delivery_service=_str(payload.get("delivery_service")),
-        pharmacy_location=_str(payload.get("pharmacy_location")),
-        order_id=_str(payload.get("order_id")),
+        **_texts(payload, "tracking_number", "delivery_service", "pharmacy_location", "order_id"),
     )
+
+
+def _exam(payload: dict) -> dict[str, Any]:
+    """The fields events 1 and 2 share."""
+    return {
+        "patient_exam_id": _id(payload["patient_exam_id"]),
+        "exam_id": _id(payload["exam_id"]),
+        "exam_url": _str(payload.get("exam_url")) or None,
+        **_texts(
+            payload,
+            "exam_name",
+            "rx_status",
+            "provider_name",
+            "patient_email",
+            "patient_phone_number",
+        ),
+    }
 
 
 def _prescription(item: dict) -> Prescription:
@@ -252,18 +248,18 @@ def _prescription(item: dict) -> Prescription:
         raise TypeError("prescription_tracking is not a list")
     return Prescription(
         prescription_id=_id(item["prescription_id"]),
-        drug_name=_str(item.get("drug_name")),
-        strength=_str(item.get("strength")),
-        quantity=_str(item.get("quantity")),
+        **_texts(item, "drug_name", "strength", "quantity", "pharmacy_name"),
         schedule_code=_str(item.get("schedule_code")) or None,
-        pharmacy_name=_str(item.get("pharmacy_name")),
         tracking=tuple(
             Tracking(
-                tracking_number=_str(t.get("tracking_number")),
-                ship_carrier=_str(t.get("ship_carrier")),
-                delivery_service=_str(t.get("delivery_service")),
-                rx_number=_str(t.get("rx_number")),
-                pharmacy_location=_str(t.get("pharmacy_location")),
+                **_texts(
+                    t,
+                    "tracking_number",
+                    "ship_carrier",
+                    "delivery_service",
+                    "rx_number",
+                    "pharmacy_location",
+                )
             )
             for t in tracking
             if isinstance(t, dict)
@@ -288,16 +284,6 @@ def _answers(value: Any) -> tuple[Answer, ...]:
     )
 
 
-def _id(value: Any) -> str:
-    """Ids come as strings in event 1 and integers in event 2: always a string here."""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise TypeError(f"not an id: {type(value).__name__}")
-    text = str(value).strip()
-    if not text:
-        raise ValueError("empty id")
-    return text
-
-
 def _str(value: Any) -> str | None:
     if value is None:
         return None
@@ -308,13 +294,6 @@ def _str(value: Any) -> str | None:
     raise TypeError(f"expected a string, got {type(value).__name__}")
 
 
-def _int(value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise TypeError("expected an integer, got a boolean")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    raise ValueError(f"expected an integer, got {value!r}")
+def _texts(source: dict, *names: str) -> dict[str, str | None]:
+    """{name: its text or None} for each of `names` in `source`."""
+    return {name: _str(source.get(name)) for name in names}

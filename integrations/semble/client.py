@@ -40,8 +40,10 @@ from integrations.errors import (
     OutcomeUnknownError,
     RejectedError,
     TransientError,
+    VendorError,
 )
-from integrations.graphql import Errors, optional_str, reading, required_argument
+from integrations.graphql import Errors
+from integrations.readers import optional_str, required_argument, text
 from integrations.semble.types import Patient
 
 logger = logging.getLogger(__name__)
@@ -98,6 +100,8 @@ def default_retry_policy() -> transport.RetryPolicy:
 class SembleClient(graphql.GraphQLClient):
     """Holds one pooled httpx.Client; use it as a context manager or call close()."""
 
+    vendor = VENDOR  # `repr` shows the url only: never the token
+
     def __init__(
         self,
         *,
@@ -108,16 +112,15 @@ class SembleClient(graphql.GraphQLClient):
         retry_policy: transport.RetryPolicy | None = None,
         page_size: int = PAGE_SIZE,
     ):
-        self.url = url or settings.SEMBLE_API_URL
+        super().__init__(
+            operations=load_operations(),
+            url=url or settings.SEMBLE_API_URL,
+            timeout=settings.VENDOR_TIMEOUT_SECONDS if timeout is None else timeout,
+            retry_policy=retry_policy or default_retry_policy(),
+        )
         self._api_token = settings.SEMBLE_API_TOKEN if api_token is None else api_token
         self.questionnaire_host = questionnaire_host or settings.SEMBLE_QUESTIONNAIRE_HOST
-        self.timeout = settings.VENDOR_TIMEOUT_SECONDS if timeout is None else timeout
-        self.retry_policy = retry_policy or default_retry_policy()
         self.page_size = page_size
-        super().__init__(operations=load_operations(), timeout=self.timeout)
-
-    def __repr__(self) -> str:  # never show the token
-        return f"SembleClient(url={self.url!r})"
 
     # ----------------------------------------------------------------------------------------
     # Patients
@@ -163,11 +166,7 @@ class SembleClient(graphql.GraphQLClient):
         }
         variables = {"patientData": {k: v for k, v in patient_data.items() if v}}
         payload = self._execute("createPatient", variables)
-        with reading(VENDOR, "createPatient"):
-            node = payload["data"]
-            if node is None:
-                raise ValueError("payload has no data and no error")
-            return _patient(node)
+        return self._payload("createPatient", payload, "data", _patient)
 
     def find_or_create_patient(
         self,
@@ -220,11 +219,7 @@ class SembleClient(graphql.GraphQLClient):
         https://docs.semble.io/docs/API/mutations/create-integration-token
         """
         payload = self._execute("createIntegrationToken", {"patient": _id(patient_id)})
-        with reading(VENDOR, "createIntegrationToken"):
-            node = payload["data"]
-            if node is None:
-                raise ValueError("payload has no data and no error")
-            return _token(node)
+        return self._payload("createIntegrationToken", payload, "data", _token)
 
     def integration_token(self, patient_id: str) -> str | None:
         """The patient's current integration token, None if Semble returns none.
@@ -234,7 +229,7 @@ class SembleClient(graphql.GraphQLClient):
         node = self._execute("integrationToken", {"patient": _id(patient_id)})
         if node is None:
             return None
-        with reading(VENDOR, "integrationToken"):
+        with self._reading("integrationToken"):
             return _token(node) if node.get("token") else None
 
     def questionnaire_link(self, questionnaire_token: str, integration_token: str) -> str:
@@ -251,7 +246,7 @@ class SembleClient(graphql.GraphQLClient):
             result = self._execute("patients", variables)
             if result is None:
                 return
-            with reading(VENDOR, "patients"):
+            with self._reading("patients"):
                 nodes = result["data"] or []
                 if not isinstance(nodes, list):
                     raise TypeError("data is not a list")
@@ -267,27 +262,10 @@ class SembleClient(graphql.GraphQLClient):
 
     def _execute(self, operation: str, variables: dict[str, Any]) -> Any:
         """Send one operation; return `data.<operation>`."""
-        document, is_write = self._operations[operation]
-        body = {"operationName": operation, "query": document, "variables": variables}
-        headers = {"x-token": self._api_token}
+        return super()._execute(operation, variables, headers={"x-token": self._api_token})
 
-        def attempt() -> Any:
-            response = transport.send(
-                VENDOR,
-                operation,
-                lambda: self._http.post(self.url, json=body, headers=headers),
-                is_write=is_write,
-            )
-            return self._interpret(operation, response, is_write=is_write)
-
-        return transport.retried(
-            VENDOR,
-            operation,
-            attempt,
-            policy=self.retry_policy,
-            logger=logger,
-            routine=lambda exc: isinstance(exc, RejectedError) and exc.code is None,
-        )
+    def _routine(self, error: VendorError) -> bool:
+        return isinstance(error, RejectedError) and error.code is None
 
     def _interpret(self, operation: str, response: httpx.Response, *, is_write: bool) -> Any:
         if response.status_code in (401, 403):
@@ -297,17 +275,7 @@ class SembleClient(graphql.GraphQLClient):
                 f"API token refused (HTTP {response.status_code})",
                 code=UNAUTHENTICATED,
             )
-        try:
-            body = response.json()
-        except ValueError:
-            if response.status_code == 200:  # a damaged answer
-                detail = "unreadable answer (HTTP 200)"
-                raise graphql.lost_answer(VENDOR, operation, detail, is_write=is_write) from None
-            raise ContractError(
-                VENDOR, operation, f"non-JSON body (HTTP {response.status_code})"
-            ) from None
-        if not isinstance(body, dict):
-            raise ContractError(VENDOR, operation, "response body is not a JSON object")
+        body = self._json_object(operation, response, is_write=is_write, damaged_is_lost=True)
         errors = body.get("errors")
         if errors:
             _raise_for_errors(operation, errors, response, is_write=is_write)
@@ -327,7 +295,7 @@ def _raise_for_errors(
     found = Errors.read(VENDOR, operation, errors)
     # Throttling first: it arrives as HTTP 200 with an ordinary-looking (500-coded) error.
     if any(THROTTLED.search(m) for m in found.messages):
-        retry_after = transport.parse_retry_after(response.headers.get("Retry-After"))
+        retry_after = transport.retry_after(response)
         raise TransientError(
             VENDOR,
             operation,
@@ -366,11 +334,8 @@ def _id(value: str) -> str:
 
 
 def _patient(node: Any) -> Patient:
-    patient_id = node["id"]
-    if not isinstance(patient_id, str) or not patient_id:
-        raise ValueError("patient without an id")
     return Patient(
-        id=patient_id,
+        id=text(node["id"], "patient id"),
         first_name=optional_str(node.get("firstName")),
         last_name=optional_str(node.get("lastName")),
         email=optional_str(node.get("email")),
@@ -378,7 +343,4 @@ def _patient(node: Any) -> Patient:
 
 
 def _token(node: Any) -> str:
-    token = node["token"]
-    if not isinstance(token, str) or not token:
-        raise ValueError("integration token is empty")
-    return token
+    return text(node["token"], "integration token")

@@ -116,10 +116,10 @@ def test_400s_are_read_under_error_message_and_under_message(qualiphy):
     assert "Only 1 prescriptive exam" in two_rx.value.detail
 
 
-def test_both_error_keys_and_a_body_only_error_code_are_understood():
+def test_both_error_keys_and_a_body_only_error_code_are_understood(qualiphy):
     def interpret(status, body):
         response = httpx.Response(status, json=body)
-        return qualiphy_client._interpret("exam_invite", response, is_write=True)
+        return qualiphy._interpret("exam_invite", response, is_write=True)
 
     with pytest.raises(RejectedError) as by_message:
         interpret(400, {"message": "dob must be YYYY-MM-DD"})
