@@ -1,13 +1,17 @@
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import connection
+
+from tests.clock import OFFSET_ENV, offset_from_real_clock, pinned_instant
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,8 +26,9 @@ class SandboxControl:
     def reset(self) -> None:
         self.http.post("/_sandbox/reset").raise_for_status()
 
-    def set_clock(self, now: str | None) -> None:
-        self.http.post("/_sandbox/clock", json={"now": now}).raise_for_status()
+    def set_clock(self, now: str | None, *, tick: bool = False) -> None:
+        """Freeze the sandbox at `now` (None: the real clock), or set it there and let it run."""
+        self.http.post("/_sandbox/clock", json={"now": now, "tick": tick}).raise_for_status()
 
     def fault(self, vendor: str, kind: str, **options) -> None:
         self.http.post(
@@ -39,6 +44,27 @@ class SandboxControl:
         response = self.http.get("/_sandbox/calls", params=filters)
         response.raise_for_status()
         return response.json()["calls"]
+
+
+class PinnedClock:
+    """The test's clock: this process (time-machine) and, once a test uses it, the sandbox."""
+
+    def __init__(self, traveller: time_machine.Traveller):
+        self.traveller = traveller
+        self.sandbox: SandboxControl | None = None
+
+    def move_to(self, instant: datetime) -> None:
+        """Both clocks to `instant`, running on from there."""
+        self.traveller.move_to(instant)
+        if self.sandbox is not None:
+            self.sandbox.set_clock(instant.isoformat(), tick=True)
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock():
+    """Every test starts at the suite's pinned instant (`TEST_NOW`, see tests/clock.py)."""
+    with time_machine.travel(pinned_instant(), tick=True) as traveller:
+        yield PinnedClock(traveller)
 
 
 @pytest.fixture(scope="session")
@@ -69,9 +95,12 @@ def sandbox_server():
 
 
 @pytest.fixture
-def sandbox(sandbox_server):
-    """The sandbox, back at its demo seed, its clock real, no faults, an empty call log."""
+def sandbox(sandbox_server, pinned_clock):
+    """The sandbox, back at its demo seed, no faults, an empty call log, its clock on the
+    test's own (pinned) clock."""
     sandbox_server.reset()
+    pinned_clock.sandbox = sandbox_server
+    sandbox_server.set_clock(datetime.now(UTC).isoformat(), tick=True)
     yield sandbox_server
     sandbox_server.reset()
 
@@ -127,6 +156,7 @@ def celery_worker(transactional_db, sandbox):
             [
                 sys.executable,
                 "-m",
+                "tests.clock",  # the worker runs on the test's pinned clock
                 "celery",
                 "-A",
                 "config",
@@ -139,7 +169,7 @@ def celery_worker(transactional_db, sandbox):
                 "WARNING",
             ],
             cwd=ROOT,
-            env=env,
+            env={**env, OFFSET_ENV: str(offset_from_real_clock().total_seconds())},
         )
         workers.append(worker)
         return worker

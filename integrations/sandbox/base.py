@@ -10,7 +10,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import Message
 from typing import Any, Protocol
 
@@ -52,21 +52,24 @@ class Response:
 
 
 class Clock:
-    """The sandbox's idea of now: the real UTC clock, or an instant frozen by a test."""
+    """The sandbox's idea of now: the real UTC clock, an instant frozen by a test, or a clock
+    set to an instant that then runs on (`tick`), as a test's own pinned clock does."""
 
     def __init__(self):
         self._frozen: datetime | None = None
+        self._offset = timedelta(0)
         self._lock = threading.Lock()
 
     def now(self) -> datetime:
         with self._lock:
-            return self._frozen or datetime.now(UTC)
+            return self._frozen or datetime.now(UTC) + self._offset
 
-    def set(self, instant: datetime | None) -> None:
+    def set(self, instant: datetime | None, *, tick: bool = False) -> None:
         if instant is not None and instant.tzinfo is None:
             raise ValueError("the sandbox clock needs an aware datetime")
         with self._lock:
-            self._frozen = instant
+            self._frozen = None if tick else instant
+            self._offset = instant - datetime.now(UTC) if tick and instant else timedelta(0)
 
 
 class VendorSandbox(Protocol):

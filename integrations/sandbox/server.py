@@ -247,9 +247,11 @@ def control(state: SandboxState, request: Request) -> Response:
             state.reset()
             return Response.json({"reset": True})
         if route == ("POST", "/clock"):
-            now = payload.get("now")
-            state.clock.set(datetime.fromisoformat(now) if now else None)
-            return Response.json({"now": state.clock.now().isoformat(), "frozen": bool(now)})
+            now, tick = payload.get("now"), bool(payload.get("tick"))
+            state.clock.set(datetime.fromisoformat(now) if now else None, tick=tick)
+            return Response.json(
+                {"now": state.clock.now().isoformat(), "frozen": bool(now) and not tick}
+            )
         if route == ("GET", "/clock"):
             return Response.json({"now": state.clock.now().isoformat()})
         if route == ("POST", "/faults"):

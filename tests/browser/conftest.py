@@ -6,7 +6,7 @@ node_modules via STATICFILES_DIRS), on the test database, talking to the sandbox
 
 import os
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -70,6 +70,24 @@ def tab_to(page: Page, target: Locator, *, limit: int = MAX_TABS) -> int:
         f"{target} never got the focus in {limit} Tab presses; "
         f"the focus is on {focused_element(page)}"
     )
+
+
+def open_day_from(page: Page, earliest: date, *, months: int = 3) -> Locator:
+    """The month table's first open day on or after `earliest`; moves on a month at a time
+    with the keyboard ("Next month") when the month shown has none."""
+    for _ in range(months):
+        table = page.get_by_role("table")
+        caption = table.locator("caption").inner_text()  # names the month
+        days = table.get_by_role("button", name=FULL_DATE, disabled=False)
+        for index in range(days.count()):
+            day = days.nth(index)
+            label = day.get_attribute("aria-label")
+            if datetime.strptime(label, "%A, %B %d, %Y").date() >= earliest:
+                return day
+        tab_to(page, page.get_by_role("link", name=re.compile(r"^Next month")))
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("table").locator("caption")).not_to_have_text(caption)
+    pytest.fail(f"no open day from {earliest} in {months} months")
 
 
 def arrive(page: Page, path: str, heading: str, problems: list[str]) -> None:
@@ -157,6 +175,8 @@ def phone_page(browser, page_problems):
         timezone_id="America/Chicago",
     )
     context.set_default_timeout(10_000)
+    # The page's clock starts where the server's pinned clock is now, and runs on from there.
+    context.clock.install(time=datetime.now(UTC))
     page = context.new_page()
 
     def on_response(response):

@@ -7,12 +7,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from integrations.healthie.client import HealthieClient
 from scheduling.models import AppointmentTypePlan, Booking, BookingPage, ProviderVideoRoute
@@ -28,6 +30,16 @@ DAY_BUTTON = re.compile(
 TIME_BUTTON = re.compile(
     r'<button type="submit" name="slot" value="(?P<value>[^"]+)" class="time">(?P<label>[^<]+)'
 )
+
+
+# How far ahead tests book and move appointments by default: past every clinic's minimum notice
+# and cancellation window (24 hours at most in the demo seed), whatever the pinned instant.
+DAYS_AHEAD = 4
+
+
+def days_ahead(days: int, tz: str = NEW_YORK) -> date:
+    """The clinic's date `days` days after today (on the test's pinned clock)."""
+    return timezone.now().astimezone(ZoneInfo(tz)).date() + timedelta(days=days)
 
 
 def hidden(content: str, name: str) -> str:
@@ -86,6 +98,18 @@ class Patient:
 
     def calendar(self, **params):
         return self.get(f"/book/{self.slug}/calendar/", self.flow_params(**params))
+
+    def open_days_from(self, earliest: date, count: int = 1, **params) -> list[str]:
+        """At least `count` open days on or after `earliest`, from up to three months' calendars."""
+        month, days = earliest.replace(day=1), []
+        for _ in range(3):
+            calendar = self.calendar(month=month.strftime("%Y-%m"), **params)
+            assert calendar.status_code == 200, calendar.content[:500]
+            days += [d for d in open_days(calendar.content.decode()) if d >= earliest.isoformat()]
+            if len(days) >= count:
+                return days
+            month = (month + timedelta(days=32)).replace(day=1)
+        raise AssertionError(f"fewer than {count} open days from {earliest}: {days}")
 
     def times_page(self, day: str | None = None, **params):
         if day is None:
@@ -178,7 +202,12 @@ def booked(sandbox, db):
 
     def book(type_id: str = "302", email: str = "grace.hopper@example.com") -> Booking:
         with HealthieClient() as healthie:
-            start = healthie.next_available_slot(appointment_type_id=type_id, provider_id="101")
+            # Days ahead, whatever the pinned instant: no notice or cancellation window applies.
+            start = healthie.next_available_slot(
+                appointment_type_id=type_id,
+                provider_id="101",
+                not_before=days_ahead(DAYS_AHEAD),
+            )
             appointment = healthie.complete_checkout(
                 appointment_type_id=type_id,
                 contact_type="Healthie Video Call",

@@ -1,7 +1,7 @@
 """The whole booking flow through the real views, against the sandbox over HTTP."""
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from django.core.management import call_command
@@ -13,6 +13,7 @@ from tests.scheduling.conftest import (
     DAY_BUTTON,
     VIDEO,
     Patient,
+    days_ahead,
     hidden,
     open_days,
     query_of,
@@ -76,8 +77,8 @@ def test_full_flow_books_one_healthie_appointment(patient, sandbox):
     assert f'name="month" value="{first_open[:7]}"' in content
     assert "<table" in content and 'scope="col"' in content
 
-    # Times of that one day, grouped, buttons named with the time.
-    times_response = patient.times_page(first_open)
+    # Times of a day far enough ahead to be open all day, grouped, buttons named with the time.
+    times_response = patient.times_page(patient.open_days_from(days_ahead(2))[0])
     responses.append(times_response)
     content = times_response.content.decode()
     found = times(content)
@@ -270,10 +271,10 @@ def test_confirmation_of_another_page_or_unknown_reference_is_404(patient):
     assert patient.client.get("/book/riverside/booked/nope/").status_code == 404
 
 
-def test_times_across_the_spring_forward_change(pages, sandbox):
+def test_times_across_the_spring_forward_change(pages, sandbox, pinned_clock):
     # US clocks go forward on Sunday, March 14, 2027: 9:00 AM New York is 14:00Z on Friday
     # the 12th and 13:00Z on Monday the 15th. Times stay on the wall clock in every zone.
-    sandbox.set_clock("2027-03-10T12:00:00+00:00")
+    pinned_clock.move_to(datetime(2027, 3, 10, 12, tzinfo=UTC))
     patient = Patient()
     calendar = patient.calendar(month="2027-03").content.decode()
     assert {"2027-03-12", "2027-03-15"} <= set(open_days(calendar))

@@ -9,7 +9,7 @@ import html
 import logging
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,10 +22,12 @@ from integrations.healthie.client import HealthieClient
 from scheduling import manage_services, rules, tokens
 from scheduling.models import Booking, SlotHold
 from tests.scheduling.conftest import (
+    DAYS_AHEAD,
     NEW_YORK,
     ORIGIN,
     VIDEO,
     Patient,
+    days_ahead,
     hidden,
     open_days,
     query_of,
@@ -43,26 +45,15 @@ CANCEL_MESSAGE = "Please contact the clinic to cancel this appointment."
 
 
 def book(
-    *, provider: str = "101", type_id: str = "301", contact: str = VIDEO, days_ahead: int = 4,
+    *, provider: str = "101", type_id: str = "301", contact: str = VIDEO, ahead: int = DAYS_AHEAD,
     email: str = "ada.lovelace@example.com", skip: int = 0,
 ) -> Booking:  # fmt: skip
-    """Book through the pages: the first open time at least `days_ahead` days from today
+    """Book through the pages: the first open time at least `ahead` days from today
     (`skip` later days are passed over, so two bookings can land on different days)."""
     patient = Patient()
     patient.details = {**patient.details, "email": email}
     params = {"type_id": type_id, "contact": contact, "provider": provider}
-    earliest = timezone.now().astimezone(ZoneInfo(NEW_YORK)).date() + timedelta(days=days_ahead)
-    month = earliest.replace(day=1)
-    days: list[str] = []
-    for _ in range(3):
-        calendar = patient.calendar(month=month.strftime("%Y-%m"), **params)
-        assert calendar.status_code == 200, calendar.content[:500]
-        days += [
-            d for d in open_days(calendar.content.decode()) if date.fromisoformat(d) >= earliest
-        ]
-        if len(days) > skip:
-            break
-        month = (month + timedelta(days=32)).replace(day=1)
+    days = patient.open_days_from(days_ahead(ahead), skip + 1, **params)
     times_response = patient.times_page(days[skip], **params)
     hold, _ = patient.hold(times_response)
     review = patient.submit_details(patient.details_page(hold))
@@ -126,9 +117,12 @@ class Manager:
         return found
 
     def times_page(self, day: str | None = None, **params):
+        """Times of `day`, by default the first open day after the booking's own that is still
+        outside every notice window (so the move, and a cancel after it, are allowed)."""
         if day is None:
             current = self.booking.start.astimezone(ZoneInfo(self.tz)).date().isoformat()
-            day = next(d for d in self.open_days() if d != current)
+            earliest = days_ahead(DAYS_AHEAD - 1, self.tz).isoformat()
+            day = next(d for d in self.open_days() if d != current and d >= earliest)
         return self.get("reschedule/times/", {"tz": self.tz, "day": day, **params})
 
     def hold(self, times_response, slot: str | None = None):
