@@ -4,6 +4,7 @@
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,32 @@ def string_scalar(
 
 
 # --- Apollo Server ------------------------------------------------------------------------
+
+
+class ApolloAPI:
+    """A subset SDL with its root resolvers and one custom string scalar (`scalar`: name,
+    parse_value, serialize), served the way Apollo Server answers."""
+
+    def __init__(
+        self,
+        sdl_path: Path,
+        root_resolvers: dict[str, dict[str, Resolver]],
+        *,
+        scalar: tuple[str, Callable[[Any], Any], Callable[[Any], Any]],
+    ):
+        self._sdl_path = sdl_path
+        self._root_resolvers = root_resolvers
+        self._scalar = scalar
+
+    @cached_property
+    def schema(self) -> GraphQLSchema:
+        built = build(self._sdl_path, self._root_resolvers)
+        string_scalar(built, *self._scalar)
+        return built
+
+    def execute(self, ctx: Any, payload: Any) -> tuple[int, dict]:
+        """(HTTP status, body) for one GraphQL request body, holding `ctx.store.lock`."""
+        return execute_apollo(self.schema, payload, context=ctx, lock=ctx.store.lock)
 
 
 def apollo_error(message: str, code: str) -> dict:

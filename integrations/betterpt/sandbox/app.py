@@ -16,18 +16,15 @@ Faults and the call log belong to the shared server. `/_sandbox/config/betterpt`
 changes the options and returns the state summary (rooms, tokens issued, the room list).
 """
 
-import html
 import json
 import secrets
 import threading
 import time
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
-from graphql import OperationDefinitionNode, parse
-
+from integrations.sandbox import shared
 from integrations.sandbox.base import Clock, Request, Response, Throttle
 
 from . import graphql_api
@@ -52,16 +49,6 @@ SEED_ROOMS = [
     ("5e1d0a7c-0000-4000-8000-000000000001", 2, 15, "America/New_York", "Dana Rivera, PT", False),
     ("5e1d0a7c-0000-4000-8000-000000000002", 3, 18, "America/Chicago", "Sam Okafor, DPT", True),
 ]
-
-
-def _setting(name: str, fallback: str) -> str:
-    """Read per request, so a settings override in a test applies at once."""
-    try:
-        from django.conf import settings
-
-        return getattr(settings, name, fallback) or fallback
-    except Exception:  # no Django settings: a bare sandbox
-        return fallback
 
 
 class BetterPTSandbox:
@@ -117,11 +104,7 @@ class BetterPTSandbox:
             "accept_tokens": lambda v: isinstance(v, bool),
             "revoke_tokens": lambda v: isinstance(v, bool),
         }
-        for key, value in options.items():
-            if key not in checks:
-                raise ValueError(f"unknown BetterPT sandbox option: {key}")
-            if not checks[key](value):
-                raise ValueError(f"invalid value for BetterPT sandbox option {key}")
+        shared.check_options("BetterPT", options, checks)
         with self._lock:
             if options.get("revoke_tokens"):
                 self._tokens.clear()
@@ -153,11 +136,7 @@ class BetterPTSandbox:
             return "oauth/token"
         if path.startswith("/video/"):
             return "video"
-        try:
-            payload = request.json()
-            return _root_field(payload.get("query") or "", payload.get("operationName"))
-        except Exception:
-            return "graphql"
+        return shared.operation_of(request)
 
     def handle(self, request: Request) -> Response:
         path = request.path.rstrip("/")
@@ -167,22 +146,22 @@ class BetterPTSandbox:
             return self._graphql(request)
         if path.startswith("/video/") and request.method.upper() == "GET":
             return self._video_page(request, path.removeprefix("/video/"))
-        return Response.json({"errors": [{"message": "Not Found"}]}, status=404)
+        return shared.NOT_FOUND
 
     # --- token endpoint (Auth0) -----------------------------------------------------------
 
     def _client_id(self) -> str:
-        return self._options["client_id"] or _setting(
+        return self._options["client_id"] or shared.setting(
             "SANDBOX_BETTERPT_CLIENT_ID", DEFAULT_CLIENT_ID
         )
 
     def _client_secret(self) -> str:
-        return self._options["client_secret"] or _setting(
+        return self._options["client_secret"] or shared.setting(
             "SANDBOX_BETTERPT_CLIENT_SECRET", DEFAULT_CLIENT_SECRET
         )
 
     def _audience(self) -> str:
-        return self._options["audience"] or _setting("BETTERPT_AUDIENCE", DEFAULT_AUDIENCE)
+        return self._options["audience"] or shared.setting("BETTERPT_AUDIENCE", DEFAULT_AUDIENCE)
 
     def _token(self, request: Request) -> Response:
         if request.method.upper() != "POST":
@@ -251,27 +230,17 @@ class BetterPTSandbox:
     # --- GraphQL --------------------------------------------------------------------------
 
     def _graphql(self, request: Request) -> Response:
-        if request.method.upper() != "POST":
-            return Response.json(
-                {"errors": [{"message": "Use POST"}]}, status=405, headers={"Allow": "POST"}
-            )
+        if not_post := shared.refuse_non_post(request):
+            return not_post
         refused = self._authenticate(request)
         if refused:
             return Response.json(
                 {"errors": [{"message": refused, "extensions": {"code": UNAUTHENTICATED}}]},
                 status=401,
             )
-        try:
-            payload = request.json()
-        except ValueError:
-            return Response.json(
-                {
-                    "errors": [
-                        {"message": "Invalid JSON body", "extensions": {"code": "BAD_REQUEST"}}
-                    ]
-                },
-                status=400,
-            )
+        payload, unreadable = shared.apollo_payload(request)
+        if unreadable:
+            return unreadable
         ctx = Context(self.store, self.clock.now(), _base_url(request))
         status, body = graphql_api.execute(ctx, payload)
         return Response.json(body, status=status)
@@ -283,7 +252,7 @@ class BetterPTSandbox:
         with self.store.lock:
             found = self.store.by_key(key)
             if found is None:
-                return _page("Video room not found", "This link is not valid.", status=404)
+                return shared.page("Video room not found", "This link is not valid.", status=404)
             room, role = found
             status = room.status(now)
             if status == graphql_api.OPEN:
@@ -298,7 +267,7 @@ class BetterPTSandbox:
         }
         title = f"BetterPT video room — {room.display_name or 'your session'}"
         detail = f"{messages[status]} Starts {graphql_api.iso(room.start)} ({room.time_zone})."
-        return _page(title, detail)
+        return shared.page(title, detail)
 
 
 def _oauth_error(status: int, error: str, description: str) -> Response:
@@ -308,25 +277,3 @@ def _oauth_error(status: int, error: str, description: str) -> Response:
 def _base_url(request: Request) -> str:
     host = request.headers.get("Host") or "127.0.0.1:8100"
     return f"http://{host}/betterpt"
-
-
-def _page(title: str, detail: str, status: int = 200) -> Response:
-    body = (
-        "<!doctype html><html lang=en><meta charset=utf-8>"
-        f"<title>{html.escape(title)}</title><main><h1>{html.escape(title)}</h1>"
-        f"<p>{html.escape(detail)}</p></main></html>"
-    )
-    return Response(status=status, body=body.encode(), headers={"Content-Type": "text/html"})
-
-
-@lru_cache(maxsize=64)
-def _root_field(query: str, operation_name: str | None) -> str:
-    for definition in parse(query).definitions:
-        if isinstance(definition, OperationDefinitionNode) and (
-            operation_name is None or (definition.name and definition.name.value == operation_name)
-        ):
-            for selection in definition.selection_set.selections:
-                name = getattr(selection, "name", None)
-                if name is not None and not name.value.startswith("__"):
-                    return name.value
-    return "graphql"

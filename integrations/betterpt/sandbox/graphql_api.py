@@ -17,14 +17,11 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from graphql import GraphQLSchema
-
-from integrations.sandbox.graphql import build, execute_apollo, string_scalar
+from integrations.sandbox.graphql import ApolloAPI
 
 SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
 OPENS_BEFORE = timedelta(minutes=5)
@@ -278,13 +275,5 @@ def _serialize(value: Any) -> str:
     return iso(parse_rfc3339(value))
 
 
-@cache
-def schema() -> GraphQLSchema:
-    built = build(SCHEMA_PATH, ROOT_RESOLVERS)
-    string_scalar(built, "DateTime", parse_rfc3339, _serialize)
-    return built
-
-
-def execute(ctx: Context, payload: Any) -> tuple[int, dict]:
-    """(HTTP status, body) for one GraphQL request body, Apollo style."""
-    return execute_apollo(schema(), payload, context=ctx, lock=ctx.store.lock)
+API = ApolloAPI(SCHEMA_PATH, ROOT_RESOLVERS, scalar=("DateTime", parse_rfc3339, _serialize))
+execute = API.execute

@@ -31,7 +31,6 @@ import hashlib
 import hmac
 import itertools
 import json
-import os
 import re
 import threading
 from datetime import UTC, datetime
@@ -39,6 +38,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from zoneinfo import available_timezones
 
+from integrations.sandbox import shared
 from integrations.sandbox.base import Clock, Request, Response
 
 DEFAULT_SCHEDULER_EMAIL = "scheduler@hcw.example"
@@ -77,15 +77,6 @@ _ROUTES = [  # (method, path pattern, operation)
     ("POST", r"/api/v1/invite/(?P<id>[^/]+)/consultation/close", "invite.consultation.close"),
     ("GET", r"/inv", "patient-page"),
 ]
-
-
-def _setting(name: str, default: str) -> str:
-    try:
-        from django.conf import settings
-
-        return getattr(settings, name)
-    except Exception:  # no Django settings in this process
-        return os.environ.get(name, default)
 
 
 def _b64(data: bytes) -> str:
@@ -212,11 +203,7 @@ class HCWSandbox:
             ),
             "scheduler_password": lambda v: v is None or (isinstance(v, str) and v != ""),
         }
-        for key, value in options.items():
-            if key not in checks:
-                raise ValueError(f"unknown HCW sandbox option: {key}")
-            if not checks[key](value):
-                raise ValueError(f"invalid value for HCW sandbox option {key}")
+        shared.check_options("HCW", options, checks)
         with self._lock:
             if accept is not None:
                 invite = self._invites.get(accept) if isinstance(accept, str) else None
@@ -624,11 +611,11 @@ class HCWSandbox:
         return None
 
     def _scheduler_email(self) -> str:
-        return _setting("SANDBOX_HCW_SCHEDULER_EMAIL", DEFAULT_SCHEDULER_EMAIL)
+        return shared.setting("SANDBOX_HCW_SCHEDULER_EMAIL", DEFAULT_SCHEDULER_EMAIL)
 
     def _password(self, user: dict) -> str:
         if user["id"] == SCHEDULER_ID:
-            return self._options["scheduler_password"] or _setting(
+            return self._options["scheduler_password"] or shared.setting(
                 "SANDBOX_HCW_SCHEDULER_PASSWORD", DEFAULT_SCHEDULER_PASSWORD
             )
         return DOCTOR_PASSWORD if user["role"] == "doctor" else f"{DOCTOR_PASSWORD}-{user['id']}"

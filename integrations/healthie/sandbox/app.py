@@ -13,18 +13,16 @@ import hmac
 import itertools
 import json
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from graphql import GraphQLError, OperationDefinitionNode, parse
 
+from integrations.sandbox import shared
 from integrations.sandbox.base import Clock, Request, Response, Throttle
 
 from . import graphql_api, seed
@@ -283,18 +281,8 @@ class WebhookSender:
 
 
 def configured_api_key() -> str:
-    """The staff key: Django's SANDBOX_HEALTHIE_API_KEY, else the environment, else the demo key.
-    Read per request, so a settings override in a test applies at once."""
-    from_environment = os.environ.get("SANDBOX_HEALTHIE_API_KEY", DEFAULT_API_KEY)
-    try:
-        from django.conf import settings
-        from django.core.exceptions import ImproperlyConfigured
-    except ImportError:
-        return from_environment
-    try:
-        return settings.SANDBOX_HEALTHIE_API_KEY
-    except (AttributeError, ImproperlyConfigured):
-        return from_environment
+    """The staff key: Django's SANDBOX_HEALTHIE_API_KEY, else the environment, else the demo key."""
+    return shared.setting("SANDBOX_HEALTHIE_API_KEY", DEFAULT_API_KEY)
 
 
 class HealthieSandbox:
@@ -331,11 +319,7 @@ class HealthieSandbox:
             "webhook_max_attempts": lambda v: isinstance(v, int) and v >= 1,
             "api_key": lambda v: v is None or (isinstance(v, str) and v != ""),
         }
-        for key, value in options.items():
-            if key not in checks:
-                raise ValueError(f"unknown Healthie sandbox option: {key}")
-            if not checks[key](value):
-                raise ValueError(f"invalid value for Healthie sandbox option {key}")
+        shared.check_options("Healthie", options, checks)
         with self._lock:
             self._options.update(options)
             self._apply_webhook_options()
@@ -346,19 +330,13 @@ class HealthieSandbox:
 
     def operation(self, request: Request) -> str:
         """The first root field the request's GraphQL operation selects, e.g. completeCheckout."""
-        try:
-            payload = request.json()
-            return _root_field(payload.get("query") or "", payload.get("operationName"))
-        except (ValueError, AttributeError, GraphQLError):
-            return "graphql"
+        return shared.operation_of(request)
 
     def handle(self, request: Request) -> Response:
         if request.path.rstrip("/") != "/graphql":
-            return Response.json({"errors": [{"message": "Not Found"}]}, status=404)
-        if request.method.upper() != "POST":
-            return Response.json(
-                {"errors": [{"message": "Use POST"}]}, status=405, headers={"Allow": "POST"}
-            )
+            return shared.NOT_FOUND
+        if not_post := shared.refuse_non_post(request):
+            return not_post
         viewer, key = self._authenticate(request)
         caller = f"key:{key}" if viewer else f"ip:{request.client_ip}"
         if not self._throttle.allow(caller, self._options["rate_limit_per_second"], 1.0):
@@ -419,16 +397,3 @@ class HealthieSandbox:
             "api_key": self._options["api_key"] or self._api_key or configured_api_key(),
             "webhook_deliveries": self._webhooks.deliveries(),
         }
-
-
-@lru_cache(maxsize=256)
-def _root_field(query: str, operation_name: str | None) -> str:
-    for definition in parse(query).definitions:
-        if isinstance(definition, OperationDefinitionNode) and (
-            operation_name is None or (definition.name and definition.name.value == operation_name)
-        ):
-            for selection in definition.selection_set.selections:
-                name = getattr(selection, "name", None)
-                if name is not None and not name.value.startswith("__"):
-                    return name.value
-    return "graphql"

@@ -21,7 +21,6 @@ Faults and the call log belong to the shared server.
 import itertools
 import json
 import logging
-import os
 import re
 import threading
 import time
@@ -32,6 +31,7 @@ from typing import Any
 
 import httpx
 
+from integrations.sandbox import shared
 from integrations.sandbox.base import Clock, Request, Response
 
 logger = logging.getLogger(__name__)
@@ -109,13 +109,7 @@ DEFAULTS: dict[str, Any] = {
 
 def configured_api_key() -> str:
     """Django's SANDBOX_QUALIPHY_API_KEY, else the environment, else the demo key."""
-    from_environment = os.environ.get("SANDBOX_QUALIPHY_API_KEY", DEFAULT_API_KEY)
-    try:
-        from django.conf import settings
-
-        return settings.SANDBOX_QUALIPHY_API_KEY
-    except Exception:  # no Django settings in this process
-        return from_environment
+    return shared.setting("SANDBOX_QUALIPHY_API_KEY", DEFAULT_API_KEY)
 
 
 @dataclass
@@ -204,11 +198,7 @@ class QualiphySandbox:
             "auto_complete_delay_seconds": lambda v: isinstance(v, int | float) and v >= 0,
             "webhook_timeout_seconds": lambda v: isinstance(v, int | float) and v > 0,
         }
-        for key, value in options.items():
-            if key not in checks:
-                raise ValueError(f"unknown Qualiphy sandbox option: {key}")
-            if not checks[key](value):
-                raise ValueError(f"invalid value for Qualiphy sandbox option {key}")
+        shared.check_options("Qualiphy", options, checks)
         with self._lock:
             self._options.update(options)
         described = self._described()

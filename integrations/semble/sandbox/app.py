@@ -14,15 +14,12 @@ the options and returns the counts (patients, tokens) and the patient list.
 """
 
 import hmac
-import html
 import threading
 import time
 from datetime import date, timedelta
-from functools import lru_cache
 from typing import Any
 
-from graphql import OperationDefinitionNode, parse
-
+from integrations.sandbox import shared
 from integrations.sandbox.base import Clock, Request, Response, Throttle
 
 from . import graphql_api
@@ -56,15 +53,6 @@ SEED_PATIENTS = [
 ]
 # Any questionnaire token is served; demo data can use this one (from Semble's example link).
 SEED_QUESTIONNAIRE = "5d8f731a48250f7992ff4a10"
-
-
-def _configured_token() -> str:
-    try:
-        from django.conf import settings
-
-        return getattr(settings, "SANDBOX_SEMBLE_API_TOKEN", DEFAULT_API_TOKEN) or DEFAULT_API_TOKEN
-    except Exception:  # no Django settings: a bare sandbox
-        return DEFAULT_API_TOKEN
 
 
 class SembleSandbox:
@@ -107,11 +95,7 @@ class SembleSandbox:
             "rate_limit_per_minute": lambda v: isinstance(v, int) and v > 0,
             "rate_limit_window_seconds": lambda v: isinstance(v, int | float) and v > 0,
         }
-        for key, value in options.items():
-            if key not in checks:
-                raise ValueError(f"unknown Semble sandbox option: {key}")
-            if not checks[key](value):
-                raise ValueError(f"invalid value for Semble sandbox option {key}")
+        shared.check_options("Semble", options, checks)
         with self._lock:
             self._options.update(options)
             if {"rate_limit_per_minute", "rate_limit_window_seconds"} & set(options):
@@ -140,11 +124,7 @@ class SembleSandbox:
         path = request.path.rstrip("/")
         if path.startswith("/questionnaire/"):
             return "questionnaire"
-        try:
-            payload = request.json()
-            return _root_field(payload.get("query") or "", payload.get("operationName"))
-        except Exception:
-            return "graphql"
+        return shared.operation_of(request)
 
     def handle(self, request: Request) -> Response:
         path = request.path.rstrip("/")
@@ -152,36 +132,28 @@ class SembleSandbox:
             return self._graphql(request)
         if path.startswith("/questionnaire/") and request.method.upper() == "GET":
             return self._questionnaire(path.removeprefix("/questionnaire/"))
-        return Response.json({"errors": [{"message": "Not Found"}]}, status=404)
+        return shared.NOT_FOUND
 
     # --- GraphQL --------------------------------------------------------------------------
 
     def _graphql(self, request: Request) -> Response:
-        if request.method.upper() != "POST":
-            return Response.json(
-                {"errors": [{"message": "Use POST"}]}, status=405, headers={"Allow": "POST"}
-            )
+        if not_post := shared.refuse_non_post(request):
+            return not_post
         token = (request.headers.get("x-token") or "").strip()
         with self._lock:
             limit = self._options["rate_limit_per_minute"]
             window = float(self._options["rate_limit_window_seconds"])
-            expected = self._options["api_token"] or _configured_token()
+            expected = self._options["api_token"] or shared.setting(
+                "SANDBOX_SEMBLE_API_TOKEN", DEFAULT_API_TOKEN
+            )
         caller = f"token:{token}" if token else f"ip:{request.client_ip}"
         if not self._throttle.allow(caller, limit, window):
             return Response.json(THROTTLED)
         if not token or not hmac.compare_digest(token.encode(), expected.encode()):
             return Response.json(UNAUTHORIZED, status=401)
-        try:
-            payload = request.json()
-        except ValueError:
-            return Response.json(
-                {
-                    "errors": [
-                        {"message": "Invalid JSON body", "extensions": {"code": "BAD_REQUEST"}}
-                    ]
-                },
-                status=400,
-            )
+        payload, unreadable = shared.apollo_payload(request)
+        if unreadable:
+            return unreadable
         status, body = graphql_api.execute(Context(self.store, self.clock.now()), payload)
         return Response.json(body, status=status)
 
@@ -194,31 +166,9 @@ class SembleSandbox:
             with self.store.lock:
                 valid = self.store.valid_token(token, self.clock.now()) is not None
         if valid:
-            return _page(
+            return shared.page(
                 "Questionnaire",
                 "Your details are already filled in from the clinic's link. "
                 "(Sandbox: the questions themselves are not shown.)",
             )
-        return _page("Questionnaire", "Failed to load questionnaire.")
-
-
-def _page(title: str, detail: str) -> Response:
-    body = (
-        "<!doctype html><html lang=en><meta charset=utf-8>"
-        f"<title>{html.escape(title)}</title><main><h1>{html.escape(title)}</h1>"
-        f"<p>{html.escape(detail)}</p></main></html>"
-    )
-    return Response(status=200, body=body.encode(), headers={"Content-Type": "text/html"})
-
-
-@lru_cache(maxsize=64)
-def _root_field(query: str, operation_name: str | None) -> str:
-    for definition in parse(query).definitions:
-        if isinstance(definition, OperationDefinitionNode) and (
-            operation_name is None or (definition.name and definition.name.value == operation_name)
-        ):
-            for selection in definition.selection_set.selections:
-                name = getattr(selection, "name", None)
-                if name is not None and not name.value.startswith("__"):
-                    return name.value
-    return "graphql"
+        return shared.page("Questionnaire", "Failed to load questionnaire.")

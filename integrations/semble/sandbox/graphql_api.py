@@ -12,13 +12,10 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from graphql import GraphQLSchema
-
-from integrations.sandbox.graphql import build, execute_apollo, string_scalar
+from integrations.sandbox.graphql import ApolloAPI
 
 SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
 TOKEN_LIFETIME = timedelta(weeks=1)  # "Tokens are valid for one week"
@@ -250,13 +247,5 @@ def _serialize_date(value: Any) -> str:
     return f"{day.isoformat()}T00:00:00.000Z"
 
 
-@cache
-def schema() -> GraphQLSchema:
-    built = build(SCHEMA_PATH, ROOT_RESOLVERS)
-    string_scalar(built, "Date", parse_date, _serialize_date)
-    return built
-
-
-def execute(ctx: Context, payload: Any) -> tuple[int, dict]:
-    """(HTTP status, body) for one GraphQL request body, Apollo style."""
-    return execute_apollo(schema(), payload, context=ctx, lock=ctx.store.lock)
+API = ApolloAPI(SCHEMA_PATH, ROOT_RESOLVERS, scalar=("Date", parse_date, _serialize_date))
+execute = API.execute
