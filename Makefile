@@ -38,7 +38,10 @@ demo: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
+# Tests run in random order (pytest-randomly; its seed is printed) at a pinned instant: TEST_NOW
+# (e.g. `TEST_NOW=2027-03-14T06:30:00Z make test`) or the default in tests/clock.py.
 test: lint system-packages
 	$(PY) -m tests.services $(VENV)/bin/pytest $(PYTEST_ARGS)
 

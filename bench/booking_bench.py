@@ -127,7 +127,7 @@ class Bench:
     # -- partial timings ---------------------------------------------------------------------
 
     def time_partial(self, path: str, params: dict, runs: int) -> dict[str, list[float]]:
-        from scheduling.services import availability_invalidate
+        from scheduling.availability.services import availability_invalidate
 
         timings: dict[str, list[float]] = {"miss": [], "hit": []}
         self.get(path, params, HTTP_HX_REQUEST="true")  # warm the catalogue (types, providers)

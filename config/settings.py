@@ -183,17 +183,17 @@ PROVISIONING_RETRY_MAX_SECONDS = float(os.environ.get("PROVISIONING_RETRY_MAX_SE
 CELERY_BEAT_SCHEDULE = {
     # Bookings whose Healthie outcome is unknown, or left pending when the broker was down.
     "settle-unknown-bookings": {
-        "task": "scheduling.tasks.settle_unknown_bookings",
+        "task": "scheduling.booking.tasks.settle_unknown_bookings",
         "schedule": 120.0,
     },
     # Reschedules and cancels whose answer was lost (the manage page also settles them).
     "settle-unknown-changes": {
-        "task": "scheduling.tasks.settle_unknown_changes",
+        "task": "scheduling.manage.tasks.settle_unknown_changes",
         "schedule": 120.0,
     },
     # Provisioning parts whose task was never queued (the broker was down at the time).
     "requeue-stalled-provisions": {
-        "task": "scheduling.tasks.requeue_stalled_provisions",
+        "task": "scheduling.provisioning.tasks.requeue_stalled_provisions",
         "schedule": 300.0,
     },
 }

@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.utils import timezone
 
-from scheduling import provisioning
 from scheduling.models import (
     AppointmentTypePlan,
     Booking,
@@ -13,6 +12,7 @@ from scheduling.models import (
     QualiphyExam,
     SlotHold,
 )
+from scheduling.provisioning import services as provisioning_services
 
 
 @admin.register(BookingPage)
@@ -65,7 +65,7 @@ def retry_failed_provisioning(modeladmin, request, queryset):
         provisions = provisions.filter(id__in=queryset)
     ids = list(provisions.values_list("id", flat=True))
     for provision_id in ids:
-        provisioning.provision_retry(provision_id=provision_id)
+        provisioning_services.provision_retry(provision_id=provision_id)
     modeladmin.message_user(request, f"Queued {len(ids)} failed part(s) to try again.")
 
 

@@ -182,7 +182,7 @@ class Booking(models.Model):
     checkout_attempts = models.PositiveSmallIntegerField(default=0)
     hold_token = models.CharField(max_length=64, blank=True)
 
-    # Manage link, reschedules and cancellation (scheduling.manage_services).
+    # Manage link, reschedules and cancellation (manage.services).
     manage_token = models.CharField(
         max_length=64, unique=True, default=new_manage_token, editable=False
     )

@@ -7,9 +7,9 @@ import pytest
 from django.core import signing
 from django.test import override_settings
 
-from scheduling import tokens
+from scheduling.booking.tasks import settle_booking
+from scheduling.common import tokens
 from scheduling.models import Booking, SlotHold
-from scheduling.tasks import settle_booking
 from tests.scheduling.conftest import ORIGIN, appointments_at, hidden
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -245,7 +245,7 @@ def test_no_patient_data_in_logs(patient, sandbox, caplog, no_broker):
 
 
 def test_details_refused_by_healthie_then_fixed_with_the_same_key(patient, sandbox):
-    from scheduling import services
+    from scheduling.booking import services as booking_services
     from scheduling.models import BookingPage
 
     times_response = patient.times_page()
@@ -263,18 +263,20 @@ def test_details_refused_by_healthie_then_fixed_with_the_same_key(patient, sandb
         "start": datetime.fromisoformat(slot),
         "patient_timezone": payload["tz"],
     }
-    refused = services.booking_confirm(
+    refused = booking_services.booking_confirm(
         **arguments,
-        patient=services.PatientDetails("Ada", "Lovelace", "no-at-sign", "555-123-4567"),
+        patient=booking_services.PatientDetails("Ada", "Lovelace", "no-at-sign", "555-123-4567"),
     )
     assert (refused.booking.status, refused.booking.status_reason) == (
         "rejected",
         "details_refused",
     )
     assert refused.field_errors == {"email": "Email is invalid"}
-    fixed = services.booking_confirm(
+    fixed = booking_services.booking_confirm(
         **arguments,
-        patient=services.PatientDetails("Ada", "Lovelace", "ada@example.com", "555-123-4567"),
+        patient=booking_services.PatientDetails(
+            "Ada", "Lovelace", "ada@example.com", "555-123-4567"
+        ),
     )
     assert fixed.booking.pk == refused.booking.pk
     assert fixed.booking.status == "confirmed" and fixed.booking.email == "ada@example.com"
@@ -285,12 +287,15 @@ def test_details_refused_by_healthie_then_fixed_with_the_same_key(patient, sandb
 def test_healthie_fully_down_at_confirm_still_records_and_keeps_input(patient, sandbox, no_broker):
     from django.core.cache import cache
 
-    from scheduling import selectors
+    from scheduling.availability import selectors as availability_selectors
 
     review, _ = patient.to_review()
     # The catalogue's fresh copies expired; only the stale ones are left.
     cache.delete_many(
-        [selectors.cache_key("types", ["301", "302", "303", "304"]), selectors.cache_key("members")]
+        [
+            availability_selectors.cache_key("types", ["301", "302", "303", "304"]),
+            availability_selectors.cache_key("members"),
+        ]
     )
     sandbox.fault("healthie", "http_500", operation="*", count=None)
     response = patient.confirm(review)

@@ -19,7 +19,9 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from integrations.healthie.client import HealthieClient
-from scheduling import manage_services, rules, tokens
+from scheduling.common import tokens
+from scheduling.manage import rules
+from scheduling.manage import services as manage_services
 from scheduling.models import Booking, SlotHold
 from tests.scheduling.conftest import (
     DAYS_AHEAD,

@@ -10,9 +10,9 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from integrations.errors import TransientError
-from scheduling import manage_services
+from scheduling.manage import services as manage_services
+from scheduling.manage.tasks import settle_unknown_changes
 from scheduling.models import Booking, BookingChange, SlotHold
-from scheduling.tasks import settle_unknown_changes
 from tests.scheduling.conftest import NEW_YORK, appointments_at, hidden, run_threads, times
 from tests.scheduling.test_manage import Manager, book, healthie_appointment, text
 

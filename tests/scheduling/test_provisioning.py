@@ -14,7 +14,6 @@ from django.test import override_settings
 from django.urls import reverse
 
 from integrations.healthie.client import HealthieClient
-from scheduling import provisioning
 from scheduling.models import (
     AppointmentTypePlan,
     Booking,
@@ -23,7 +22,8 @@ from scheduling.models import (
     Provision,
     QualiphyExam,
 )
-from scheduling.tasks import provision_part
+from scheduling.provisioning import services as provisioning_services
+from scheduling.provisioning.tasks import provision_part
 
 FAULTS = ["http_500", "http_429", "timeout", "reset", "malformed"]
 
@@ -31,7 +31,7 @@ FAULTS = ["http_500", "http_429", "timeout", "reset", "malformed"]
 def provision_everything(booking: Booking, django_capture_on_commit_callbacks) -> dict:
     """Start provisioning as a confirmed booking does, and run each queued task to its end."""
     with django_capture_on_commit_callbacks(execute=False):
-        ids = provisioning.provisioning_start(booking_id=booking.id)
+        ids = provisioning_services.provisioning_start(booking_id=booking.id)
     for provision_id in ids:
         provision_part.apply(args=[provision_id])
     return {p.part: p for p in Provision.objects.filter(booking=booking)}
@@ -136,7 +136,7 @@ def test_a_refusal_fails_the_part_with_the_reason_and_staff_can_retry_it(
 
     sandbox.configure("betterpt", accept_tokens=True)
     with django_capture_on_commit_callbacks(execute=False):
-        provisioning.provision_retry(provision_id=room.id)
+        provisioning_services.provision_retry(provision_id=room.id)
     provision_part.apply(args=[room.id])
     room.refresh_from_db()
     assert room.status == Provision.Status.READY
@@ -147,10 +147,10 @@ def test_a_part_held_by_another_worker_is_not_run_twice_at_once(
 ):
     booking = booked()
     with django_capture_on_commit_callbacks(execute=False):
-        ids = provisioning.provisioning_start(booking_id=booking.id)
-    provisioning._claim(ids[0])
-    with pytest.raises(provisioning.ProvisionBusy):
-        provisioning.provision_run(provision_id=ids[0])
+        ids = provisioning_services.provisioning_start(booking_id=booking.id)
+    provisioning_services._claim(ids[0])
+    with pytest.raises(provisioning_services.ProvisionBusy):
+        provisioning_services.provision_run(provision_id=ids[0])
 
 
 # --- HCW@Home and Qualiphy ----------------------------------------------------------------------

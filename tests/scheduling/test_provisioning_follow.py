@@ -11,14 +11,15 @@ from config.celery import app as celery_app
 from integrations.betterpt.client import BetterPTClient
 from integrations.hcw.client import HCWClient
 from integrations.healthie.client import HealthieClient
-from scheduling import manage_services, provisioning
+from scheduling.manage import services as manage_services
 from scheduling.models import Booking, Provision
-from scheduling.tasks import provision_part, provision_sync_part
+from scheduling.provisioning import services as provisioning_services
+from scheduling.provisioning.tasks import provision_part, provision_sync_part
 
 
 def provision(booking, capture) -> dict:
     with capture(execute=False):
-        ids = provisioning.provisioning_start(booking_id=booking.id)
+        ids = provisioning_services.provisioning_start(booking_id=booking.id)
     for provision_id in ids:
         provision_part.apply(args=[provision_id])
     return parts_of(booking)
@@ -26,7 +27,7 @@ def provision(booking, capture) -> dict:
 
 def follow(booking, capture) -> dict:
     with capture(execute=False):
-        ids = provisioning.provisioning_follow(booking_id=booking.id)
+        ids = provisioning_services.provisioning_follow(booking_id=booking.id)
     for provision_id in ids:
         provision_sync_part.apply(args=[provision_id])
     return parts_of(booking)

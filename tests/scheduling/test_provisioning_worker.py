@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from scheduling import provisioning
 from scheduling.models import Provision
+from scheduling.provisioning import services as provisioning_services
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,7 +26,9 @@ def wait_for(condition, seconds: float = 45) -> None:
 
 
 def start_provisioning(booking) -> list[int]:
-    ids = provisioning.provisioning_start(booking_id=booking.id)  # autocommit: sent at once
+    ids = provisioning_services.provisioning_start(
+        booking_id=booking.id
+    )  # autocommit: sent at once
     assert ids
     return ids
 

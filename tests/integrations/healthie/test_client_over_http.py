@@ -6,7 +6,7 @@ Los Angeles; type 302 "Video Follow-up" (30 min), 301 offers video, phone and in
 """
 
 import threading
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -218,7 +218,10 @@ def raw_post(headers: dict) -> dict:
     return httpx.post(settings.HEALTHIE_API_URL, json=body, headers=headers, timeout=5).json()
 
 
-def test_warn_mode_serves_old_versions_with_sunset_warnings(make_healthie, sandbox, db):
+def test_warn_mode_serves_old_versions_with_sunset_warnings(
+    make_healthie, sandbox, db, pinned_clock
+):
+    pinned_clock.move_to(datetime(2026, 12, 1, 12, tzinfo=UTC))  # before enforcement (2027-01-31)
     old = make_healthie(api_version="2026-01-01")
     assert old.appointment_types()
     notice = VendorNotice.objects.get(vendor="healthie", code="API_VERSION_SUNSET_WARNING")

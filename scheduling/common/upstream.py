@@ -23,6 +23,10 @@ _clients: dict[tuple, object] = {}
 _lock = threading.Lock()
 
 
+class UpstreamUnavailable(Exception):
+    """Healthie could not answer a read; the page says so and offers to try again."""
+
+
 def _shared(factory: Callable[[], Client], *setting_names: str) -> Client:
     key = (factory, *(getattr(settings, name) for name in setting_names))
     with _lock:

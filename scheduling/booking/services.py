@@ -1,22 +1,21 @@
-"""Writes: holds, bookings and their settlement. Each service owns its transaction.
+"""Booking writes: a patient's checkout and its settlement. Each service owns its transaction.
 
 Two storage rules (design.md):
 - Nothing a patient submitted is lost: the booking row (status pending, with every detail) is
   committed before Healthie is called, and the outcome is written after.
-- No slot is sold twice: a hold row unique per (provider, start), one idempotency key per checkout
-  (unique), the booking row locked (select_for_update) while its checkout is in flight, and
-  Healthie's own availability check in completeCheckout as the last line.
+- No slot is sold twice: a hold row unique per (provider, start) (availability.services), one
+  idempotency key per checkout (unique), the booking row locked (select_for_update) while its
+  checkout is in flight, and Healthie's own availability check in completeCheckout as the last
+  line.
 
-Logs name bookings by reference and status only: never patient data.
+Logs name bookings by database id and status only: never patient data, never the reference.
 """
 
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from integrations.errors import (
     ContractError,
@@ -24,18 +23,20 @@ from integrations.errors import (
     RejectedError,
     TransientError,
 )
-from scheduling import conf, provisioning, selectors
-from scheduling.forms import VENDOR_FIELDS
+from scheduling.availability import selectors as availability_selectors
+from scheduling.availability import services as availability_services
+from scheduling.booking.forms import VENDOR_FIELDS
+from scheduling.common import conf
+from scheduling.common.queue import enqueue
+from scheduling.common.upstream import healthie
 from scheduling.models import Booking, BookingPage, BookingStatusChange, SlotHold
-from scheduling.upstream import healthie
+from scheduling.provisioning import services as provisioning_services
 
 logger = logging.getLogger(__name__)
 
+
 Status = Booking.Status
-
-
-class SlotTaken(Exception):
-    """Someone else holds or booked this slot."""
+SETTLE_TASK = "scheduling.booking.tasks.settle_booking"
 
 
 class NotOffered(Exception):
@@ -58,115 +59,6 @@ class PatientDetails:
     phone: str
     date_of_birth: str | None = None  # ISO date; asked only when an exam is ordered
     patient_state: str = ""
-
-
-# ------------------------------------------------------------------------------------------------
-# Availability cache
-
-
-def availability_invalidate(*, provider_ids: list[str] | tuple[str, ...]) -> None:
-    """Drop every cached day and time list that includes these providers (bump their version)."""
-    stamp = timezone.now().timestamp()
-    cache.set_many({f"sched:provider-version:{p}": stamp for p in provider_ids}, timeout=None)
-
-
-# ------------------------------------------------------------------------------------------------
-# Holds
-
-
-def hold_place(
-    *,
-    page: BookingPage,
-    provider_id: str,
-    start: datetime,
-    end: datetime,
-    appointment_type_id: str,
-    contact_type: str,
-    provider_choice: str,
-    replaces: str | None = None,
-) -> SlotHold:
-    """Hold a slot for conf.hold_minutes(); raises SlotTaken when another patient holds it.
-
-    `replaces` is the patient's previous hold token: it is released (a patient holds one slot),
-    or extended when it is this very slot.
-    """
-    with transaction.atomic():
-        if replaces:
-            previous = SlotHold.objects.select_for_update().filter(token=replaces).first()
-            if previous and previous.provider_id == provider_id and previous.start == start:
-                previous.expires_at = timezone.now() + timedelta(minutes=conf.hold_minutes())
-                previous.save(update_fields=["expires_at"])
-                return previous
-            if previous:
-                previous.delete()
-        return hold_insert(
-            page=page,
-            provider_id=provider_id,
-            start=start,
-            end=end,
-            appointment_type_id=appointment_type_id,
-            contact_type=contact_type,
-            provider_choice=provider_choice,
-        )
-
-
-def hold_insert(
-    *, page, provider_id, start, end, appointment_type_id, contact_type, provider_choice
-):
-    """Inside the caller's transaction: free an expired hold on this key, then insert ours.
-
-    Two patients racing for a free slot both pass the delete; the unique (provider_id, start)
-    index lets one insert and makes the other wait for it and fail with IntegrityError. A patient
-    racing to take over an expired hold blocks on the delete's row lock, then finds the row gone
-    or renewed and likewise fails on insert. Either way: exactly one live hold.
-    """
-    now = timezone.now()
-    booked = Booking.objects.filter(provider_id=provider_id, start=start, status=Status.CONFIRMED)
-    SlotHold.objects.filter(provider_id=provider_id, start=start, expires_at__lte=now).delete()
-    if booked.exists():
-        raise SlotTaken
-    try:
-        with transaction.atomic():  # a savepoint: the IntegrityError must not poison the outer tx
-            hold = SlotHold.objects.create(
-                page=page,
-                provider_id=provider_id,
-                start=start,
-                end=end,
-                appointment_type_id=appointment_type_id,
-                contact_type=contact_type,
-                provider_choice=provider_choice,
-                expires_at=now + timedelta(minutes=conf.hold_minutes()),
-            )
-            # Look again: the insert may have waited for a checkout that held this key and
-            # released it when its booking was confirmed; that booking is visible now.
-            if booked.exists():
-                raise SlotTaken
-            return hold
-    except IntegrityError:
-        raise SlotTaken from None
-
-
-def _hold_ensure(booking: Booking, token: str, provider_choice: str) -> SlotHold:
-    """The booking's slot is held by this patient: their hold (renewed), or a fresh one when it
-    expired and nobody else took the slot meanwhile. Raises SlotTaken otherwise."""
-    hold = SlotHold.objects.select_for_update().filter(token=token).first() if token else None
-    if hold and hold.provider_id == booking.provider_id and hold.start == booking.start:
-        hold.expires_at = timezone.now() + timedelta(minutes=conf.hold_minutes())
-        hold.save(update_fields=["expires_at"])
-        return hold
-    return hold_insert(
-        page=booking.page,
-        provider_id=booking.provider_id,
-        start=booking.start,
-        end=booking.end,
-        appointment_type_id=booking.appointment_type_id,
-        contact_type=booking.contact_type,
-        provider_choice=provider_choice,
-    )
-
-
-# ------------------------------------------------------------------------------------------------
-# Bookings
 
 
 def record_status(booking: Booking, to: str, reason: str = "") -> None:
@@ -201,7 +93,7 @@ def booking_confirm(
     booked; the patient may try again with the same key) or unknown (Healthie's answer was lost
     and could not be looked up yet; a Celery task settles it).
     """
-    appointment_type = selectors.appointment_type_for_page(
+    appointment_type = availability_selectors.appointment_type_for_page(
         page=page, appointment_type_id=appointment_type_id
     )
     if (
@@ -210,7 +102,7 @@ def booking_confirm(
         or provider_id not in page.provider_set
     ):
         raise NotOffered
-    provider = selectors.provider_get(provider_id=provider_id)
+    provider = availability_selectors.provider_get(provider_id=provider_id)
     length = appointment_type.length_minutes or 30
 
     # 1. Record the attempt (or find the one this key already made) before Healthie hears of it.
@@ -265,8 +157,17 @@ def booking_confirm(
             for name, value in fields.items():
                 setattr(booking, name, value)
         try:
-            _hold_ensure(booking, hold_token, provider_choice)
-        except SlotTaken:
+            availability_services.hold_ensure(
+                token=hold_token,
+                page=booking.page,
+                provider_id=booking.provider_id,
+                start=booking.start,
+                end=booking.end,
+                appointment_type_id=booking.appointment_type_id,
+                contact_type=booking.contact_type,
+                provider_choice=provider_choice,
+            )
+        except availability_services.SlotTaken:
             record_status(booking, Status.REJECTED, "slot_taken")
             return ConfirmOutcome(booking, {})
         booking.checkout_attempts += 1
@@ -327,7 +228,7 @@ def booking_settle(*, booking_id: int) -> Booking:
             found = _lookup(booking)
         except TransientError:
             logger.info(
-                "booking %s: settle lookup failed, stays %s", booking.reference, booking.status
+                "booking id %s: settle lookup failed, stays %s", booking.pk, booking.status
             )
             return booking
         if found is not None:
@@ -368,11 +269,13 @@ def _confirm(booking: Booking, appointment, *, reason: str) -> None:
     SlotHold.objects.filter(provider_id=booking.provider_id, start=booking.start).delete()
     _invalidate_on_commit(booking.provider_id)
     booking_id = booking.id
-    transaction.on_commit(lambda: provisioning.provisioning_start(booking_id=booking_id))
+    transaction.on_commit(lambda: provisioning_services.provisioning_start(booking_id=booking_id))
 
 
 def _invalidate_on_commit(provider_id: str) -> None:
-    transaction.on_commit(lambda: availability_invalidate(provider_ids=[provider_id]))
+    transaction.on_commit(
+        lambda: availability_services.availability_invalidate(provider_ids=[provider_id])
+    )
 
 
 def failure_reason(exc: Exception) -> str:
@@ -397,11 +300,9 @@ def vendor_field_messages(exc: RejectedError) -> dict[str, str]:
 
 
 def _enqueue_settle(booking_id: int) -> None:
-    from scheduling.tasks import settle_booking
-
     def send() -> None:
         try:
-            settle_booking.apply_async(args=[booking_id], countdown=conf.settle_retry_seconds())
+            enqueue(SETTLE_TASK, booking_id, countdown=conf.settle_retry_seconds())
         except Exception:
             # The broker is down: the periodic sweep (settle_unknown_bookings) picks it up.
             logger.exception("could not enqueue settle for booking id %s", booking_id)

@@ -1,6 +1,6 @@
 """Writes for the manage link: reschedule, cancel, and refreshing the mirror from Healthie.
 
-Each service owns its transaction and follows the booking rules (scheduling.services):
+Each service owns its transaction and follows the booking rules (booking.services):
 - Nothing a patient submitted is lost: the change (a BookingChange, state pending, with the
   form's idempotency key) is committed before Healthie is called; the outcome is written after.
 - One change per key: the booking row is locked (select_for_update) while a change is sent, so
@@ -11,15 +11,14 @@ Each service owns its transaction and follows the booking rules (scheduling.serv
   Healthie checks availability itself (`enforce_availability: true`).
 - Healthie is the source of truth: before acting, the appointment is read from Healthie and the
   mirror updated from it (staff may have moved or cancelled it there), and the clinic's rules
-  (scheduling.rules) are checked against that fresh state.
+  (manage.rules) are checked against that fresh state.
 
-Logs name bookings by reference and changes by id: never patient data, never the manage token.
+Logs name bookings by database id and changes by id: never patient data, never the manage token.
 """
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -31,18 +30,31 @@ from integrations.errors import (
     TransientError,
 )
 from integrations.healthie.types import Appointment
-from scheduling import conf, provisioning, rules, selectors, services
+from scheduling.availability import services as availability_services
+from scheduling.booking import services as booking_services
+from scheduling.common.upstream import UpstreamUnavailable, healthie
+from scheduling.manage import rules
 from scheduling.models import Booking, BookingChange, SlotHold
-from scheduling.upstream import healthie
+from scheduling.provisioning import services as provisioning_services
 
 logger = logging.getLogger(__name__)
 
+
 Status = Booking.Status
+
+
 Kind = BookingChange.Kind
+
+
 By = BookingChange.By
+
+
 State = BookingChange.State
 
+
 CANCELLED_PM_STATUS = "Cancelled"
+
+
 # Healthie pm_status values after which the appointment no longer takes place. "No-Show" is not
 # here: the time has passed, and the rules already forbid changing a past appointment.
 GONE_PM_STATUSES = {"cancelled": "cancelled_in_healthie", "re-scheduled": "replaced_in_healthie"}
@@ -76,16 +88,12 @@ class Refreshed:
     changes: list[BookingChange] = field(default_factory=list)
 
 
-# ------------------------------------------------------------------------------------------------
-# The provisioning hook
-
-
 def provisioning_follow(*, booking_id: int, change: str) -> None:
     """Make the booking's video room, invite and exams follow a committed change:
     "rescheduled", "cancelled" or "restored" (staff took a cancellation back in Healthie).
     Only enqueues (it runs in the patient's request)."""
     logger.info("booking %s %s: provisioning follows", booking_id, change)
-    provisioning.provisioning_follow(booking_id=booking_id)
+    provisioning_services.provisioning_follow(booking_id=booking_id)
 
 
 def _follow_on_commit(booking: Booking, change: str) -> None:
@@ -94,11 +102,9 @@ def _follow_on_commit(booking: Booking, change: str) -> None:
 
 
 def _invalidate_on_commit(provider_id: str) -> None:
-    transaction.on_commit(lambda: services.availability_invalidate(provider_ids=[provider_id]))
-
-
-# ------------------------------------------------------------------------------------------------
-# Applying a change to the mirror (inside the caller's transaction, the booking row locked)
+    transaction.on_commit(
+        lambda: availability_services.availability_invalidate(provider_ids=[provider_id])
+    )
 
 
 def _length(booking: Booking) -> timedelta:
@@ -138,7 +144,7 @@ def _apply_cancel(booking: Booking, change: BookingChange, reason: str) -> None:
     booking.cancelled_at = timezone.now()
     booking.sequence += 1
     booking.healthie_pm_status = booking.healthie_pm_status or CANCELLED_PM_STATUS
-    services.record_status(booking, Status.CANCELLED, reason)
+    booking_services.record_status(booking, Status.CANCELLED, reason)
     _finish(change, State.DONE, reason)
     _invalidate_on_commit(booking.provider_id)
     _follow_on_commit(booking, "cancelled")
@@ -147,7 +153,7 @@ def _apply_cancel(booking: Booking, change: BookingChange, reason: str) -> None:
 def _apply_restore(booking: Booking, change: BookingChange, reason: str) -> None:
     booking.cancelled_at = None
     booking.sequence += 1
-    services.record_status(booking, Status.CONFIRMED, reason)
+    booking_services.record_status(booking, Status.CONFIRMED, reason)
     _finish(change, State.DONE, reason)
     _invalidate_on_commit(booking.provider_id)
     _follow_on_commit(booking, "restored")
@@ -225,21 +231,17 @@ def _sync(booking: Booking, appointment: Appointment | None) -> list[BookingChan
     return found
 
 
-# ------------------------------------------------------------------------------------------------
-# Refresh
-
-
 def booking_refresh_from_healthie(*, booking: Booking) -> Refreshed:
     """Read the appointment from Healthie and bring the mirror in line with it.
 
-    A booking whose checkout outcome is unknown is settled first (scheduling.services). Changes
+    A booking whose checkout outcome is unknown is settled first (booking.services). Changes
     of ours that were sent but never answered are settled from what Healthie shows; any other
     difference is recorded as a change by "healthie" (staff moved, cancelled, deleted or
-    restored it there) and raises the calendar SEQUENCE. Raises selectors.UpstreamUnavailable
+    restored it there) and raises the calendar SEQUENCE. Raises UpstreamUnavailable
     when Healthie cannot answer (nothing is written then).
     """
     if booking.status in (Status.UNKNOWN, Status.PENDING):
-        booking = services.booking_settle(booking_id=booking.pk)
+        booking = booking_services.booking_settle(booking_id=booking.pk)
     if booking.status not in (Status.CONFIRMED, Status.CANCELLED) or not (
         booking.healthie_appointment_id
     ):
@@ -249,13 +251,9 @@ def booking_refresh_from_healthie(*, booking: Booking) -> Refreshed:
         try:
             appointment = _read(booking)
         except TransientError as exc:
-            raise selectors.UpstreamUnavailable(str(exc)) from exc
+            raise UpstreamUnavailable(str(exc)) from exc
         found = _sync(booking, appointment)
     return Refreshed(booking, appointment, found)
-
-
-# ------------------------------------------------------------------------------------------------
-# Reschedule and cancel
 
 
 def _record(
@@ -302,7 +300,7 @@ def _fresh_state(booking: Booking, change: BookingChange):
     try:
         appointment = _read(booking)
         setting = rules.provider_setting(provider_id=booking.provider_id, fresh=True)
-    except (TransientError, selectors.UpstreamUnavailable):
+    except (TransientError, UpstreamUnavailable):
         if not (change.in_flight and change.attempts):
             _finish(change, State.FAILED, "healthie_unavailable")
         return None
@@ -319,26 +317,6 @@ def _patient_rules_apply(by: str, decision: rules.Decision) -> rules.Decision:
     if by == By.PATIENT or decision.code == "cancelled":
         return decision
     return rules.ALLOWED
-
-
-def _ensure_hold(booking: Booking, change: BookingChange) -> SlotHold:
-    """The new time is held for this patient: their hold (renewed), or a fresh one when it
-    expired and nobody took the time meanwhile. Raises services.SlotTaken otherwise."""
-    token = change.hold_token
-    hold = SlotHold.objects.select_for_update().filter(token=token).first() if token else None
-    if hold and hold.provider_id == booking.provider_id and hold.start == change.new_start:
-        hold.expires_at = timezone.now() + timedelta(minutes=conf.hold_minutes())
-        hold.save(update_fields=["expires_at"])
-        return hold
-    return services.hold_insert(
-        page=booking.page,
-        provider_id=booking.provider_id,
-        start=change.new_start,
-        end=change.new_start + _length(booking),
-        appointment_type_id=booking.appointment_type_id,
-        contact_type=booking.contact_type,
-        provider_choice=booking.provider_id,
-    )
 
 
 def booking_reschedule(
@@ -393,8 +371,17 @@ def booking_reschedule(
             SlotHold.objects.filter(token=change.hold_token).exclude(token="").delete()
             return ChangeOutcome(booking, change, decision if not decision.allowed else None)
         try:
-            _ensure_hold(booking, change)
-        except services.SlotTaken:
+            availability_services.hold_ensure(
+                token=change.hold_token,
+                page=booking.page,
+                provider_id=booking.provider_id,
+                start=change.new_start,
+                end=change.new_start + _length(booking),
+                appointment_type_id=booking.appointment_type_id,
+                contact_type=booking.contact_type,
+                provider_choice=booking.provider_id,
+            )
+        except availability_services.SlotTaken:
             _finish(change, State.REJECTED, "slot_taken")
             return ChangeOutcome(booking, change)
         change.attempts += 1
@@ -410,17 +397,17 @@ def booking_reschedule(
             )
         except (OutcomeUnknownError, ContractError) as exc:
             # The move may have happened: never send it again blindly, read it back.
-            _finish(change, State.UNKNOWN, services.failure_reason(exc))
+            _finish(change, State.UNKNOWN, booking_services.failure_reason(exc))
             lost_answer = True
         except RejectedError as exc:
-            if services.is_slot_taken(exc):
+            if booking_services.is_slot_taken(exc):
                 _finish(change, State.REJECTED, "slot_taken")
                 SlotHold.objects.filter(token=change.hold_token).delete()
                 _invalidate_on_commit(booking.provider_id)  # our cached times were stale
             else:  # our key, API version or Healthie's own rules: staff must look
                 _finish(change, State.FAILED, "healthie_refused")
         except TransientError as exc:
-            _finish(change, State.FAILED, services.failure_reason(exc))
+            _finish(change, State.FAILED, booking_services.failure_reason(exc))
         else:
             _apply_move(booking, change, appointment.start, "updated")
             booking.healthie_pm_status = appointment.pm_status or ""
@@ -477,12 +464,12 @@ def booking_cancel(
         try:
             appointment = healthie().cancel_appointment(booking.healthie_appointment_id)
         except (OutcomeUnknownError, ContractError) as exc:
-            _finish(change, State.UNKNOWN, services.failure_reason(exc))
+            _finish(change, State.UNKNOWN, booking_services.failure_reason(exc))
             lost_answer = True
         except RejectedError:
             _finish(change, State.FAILED, "healthie_refused")
         except TransientError as exc:
-            _finish(change, State.FAILED, services.failure_reason(exc))
+            _finish(change, State.FAILED, booking_services.failure_reason(exc))
         else:
             booking.healthie_pm_status = appointment.pm_status or CANCELLED_PM_STATUS
             booking.healthie_checked_at = timezone.now()
@@ -515,86 +502,3 @@ def booking_change_settle(*, change_id: int) -> BookingChange:
         _sync(booking, appointment)  # settles this change first, then any other difference
         change.refresh_from_db()
     return change
-
-
-# ------------------------------------------------------------------------------------------------
-# Reads for the reschedule steps: the booking's provider, type and contact type, with
-# appointment_to_reschedule_id (so Healthie counts the appointment's own time as free), cached and
-# single-flight like the booking flow's (scheduling.selectors), and dropped with the provider's
-# availability version.
-
-
-def _reschedule_args(booking: Booking) -> dict:
-    return {
-        "appointment_type_id": booking.appointment_type_id,
-        "contact_type": booking.contact_type,
-        "provider_id": booking.provider_id,
-        "appointment_to_reschedule_id": booking.healthie_appointment_id,
-    }
-
-
-def _cached(kind: str, booking: Booking, produce, *parts):
-    providers = (booking.provider_id,)
-    key = selectors.cache_key(
-        kind, booking.healthie_appointment_id, booking.appointment_type_id, booking.contact_type,
-        providers, selectors.provider_versions(providers), *parts,
-    )  # fmt: skip
-    timeout = conf.availability_cache_seconds()
-    try:
-        return selectors.cached_call(key, produce, timeout=timeout)
-    except TransientError as exc:
-        raise selectors.UpstreamUnavailable(str(exc)) from exc
-
-
-def reschedule_open_days(*, booking: Booking, month: date, tz: str) -> list[date]:
-    """Days of `month` (in `tz`) with a time the appointment could move to."""
-
-    def fetch() -> list[str]:
-        days = healthie().days_available(**_reschedule_args(booking), month=month, timezone=tz)
-        return [d.isoformat() for d in days]
-
-    days = _cached("reschedule-days", booking, fetch, month.isoformat(), tz)
-    return [d for d in (date.fromisoformat(x) for x in days) if d.replace(day=1) == month]
-
-
-def reschedule_first_open_day(*, booking: Booking, tz: str) -> date | None:
-    today = timezone.now().astimezone(ZoneInfo(tz)).date()
-
-    def fetch() -> str | None:
-        found = healthie().next_available_slot(
-            **_reschedule_args(booking),
-            timezone=tz,
-            not_before=today,
-            not_after=today + timedelta(days=31 * conf.search_months()),
-        )
-        return found.isoformat() if found else None
-
-    value = _cached("reschedule-next", booking, fetch, today.isoformat(), tz)
-    return datetime.fromisoformat(value).astimezone(ZoneInfo(tz)).date() if value else None
-
-
-def reschedule_open_times(
-    *, booking: Booking, day: date, tz: str, keep_hold_token: str | None = None
-) -> list[datetime]:
-    """Start times on `day` (in `tz`) the appointment could move to: Healthie's, minus the
-    appointment's own time and the times other patients hold or booked through us."""
-
-    def fetch() -> list[tuple[str, str]]:
-        slots = healthie().available_slots(**_reschedule_args(booking), day=day, timezone=tz)
-        return [(s.start.isoformat(), s.provider_id) for s in slots]
-
-    raw = _cached("reschedule-times", booking, fetch, day.isoformat(), tz)
-    zone = ZoneInfo(tz)
-    starts = sorted(
-        {
-            start
-            for start, provider_id in ((datetime.fromisoformat(s), p) for s, p in raw)
-            if provider_id == booking.provider_id
-            and start.astimezone(zone).date() == day
-            and start != booking.start
-        }
-    )
-    held = selectors.held_slots(
-        provider_ids=(booking.provider_id,), starts=starts, keep=keep_hold_token
-    )
-    return [s for s in starts if (booking.provider_id, s) not in held]

@@ -1,4 +1,5 @@
-"""Reads: booking pages, what Healthie offers (cached briefly), holds and bookings.
+"""Availability reads: what Healthie offers (types, providers, open days and times), cached
+briefly, with live holds applied.
 
 Availability from Healthie is cached per page, appointment type, contact type, provider set, month
 or day and timezone, for `conf.availability_cache_seconds()`. Concurrent identical misses make one
@@ -20,31 +21,33 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Q
 from django.utils import timezone
 
 from integrations.errors import TransientError
 from integrations.healthie.types import AppointmentType, Provider
-from scheduling import conf
+from scheduling.common import conf
+from scheduling.common.upstream import UpstreamUnavailable, healthie
 from scheduling.models import Booking, BookingPage, SlotHold
-from scheduling.upstream import healthie
 
 logger = logging.getLogger(__name__)
 
+
 _MISSING = object()
+
+
 CATALOGUE_SECONDS = 300  # appointment types and provider names change rarely
+
+
 CATALOGUE_STALE_SECONDS = 24 * 3600  # ...so an outage shows yesterday's names, not an error
+
+
 LOCK_SECONDS = 30  # a fetch that takes longer than this lets a second caller in
+
+
 FAILURE_SECONDS = 3  # after an upstream failure, waiters fail fast instead of queueing calls
+
+
 POLL_SECONDS = 0.025
-
-
-class UpstreamUnavailable(Exception):
-    """Healthie could not answer a read; the page says so and offers to try again."""
-
-
-# ------------------------------------------------------------------------------------------------
-# Cache plumbing
 
 
 def cache_key(kind: str, *parts: Any) -> str:
@@ -126,18 +129,6 @@ def _upstream(produce: Callable[[], Any]) -> Any:
         raise UpstreamUnavailable(str(exc)) from exc
 
 
-# ------------------------------------------------------------------------------------------------
-# Pages and catalogue
-
-
-def pages_list() -> list[BookingPage]:
-    return list(BookingPage.objects.filter(is_active=True).order_by("title"))
-
-
-def page_get(*, slug: str) -> BookingPage | None:
-    return BookingPage.objects.filter(slug=slug, is_active=True).first()
-
-
 def appointment_types_for_page(*, page: BookingPage) -> list[AppointmentType]:
     """The page's bookable types, in the page's order."""
     wanted = [str(i) for i in page.appointment_type_ids]
@@ -185,10 +176,6 @@ def providers_for_page(*, page: BookingPage) -> list[Provider]:
 
 def provider_get(*, provider_id: str) -> Provider | None:
     return _members().get(provider_id)
-
-
-# ------------------------------------------------------------------------------------------------
-# Availability
 
 
 @dataclass(frozen=True)
@@ -326,30 +313,11 @@ def held_slots(
     )
 
 
-# ------------------------------------------------------------------------------------------------
-# Holds and bookings
-
-
 def hold_get(*, token: str) -> SlotHold | None:
     """A hold by its token, live or expired (None once it was released or taken over)."""
     if not token:
         return None
     return SlotHold.objects.select_related("page").filter(token=token).first()
-
-
-def booking_get(*, reference: str) -> Booking | None:
-    return Booking.objects.select_related("page").filter(reference=reference).first()
-
-
-def bookings_to_settle(*, older_than: timedelta) -> list[int]:
-    """Unknown bookings, and pending ones whose request died mid-checkout, for the sweeper."""
-    cutoff = timezone.now() - older_than
-    return list(
-        Booking.objects.filter(
-            Q(status=Booking.Status.UNKNOWN)
-            | Q(status=Booking.Status.PENDING, updated_at__lt=cutoff)
-        ).values_list("pk", flat=True)
-    )
 
 
 def _zone(tz: str):

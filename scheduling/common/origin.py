@@ -8,7 +8,7 @@
   never succeed there. These views are csrf_exempt and protected instead by (1) an Origin check:
   a POST must come from this site or an allowed embed origin (falling back to Referer for the
   rare browser that sends no Origin) and (2) signed, expiring step tokens in the form
-  (scheduling.tokens), so a post cannot invent a slot, hold or booking. No booking view reads a
+  (common.tokens), so a post cannot invent a slot, hold or booking. No booking view reads a
   session or sets a cookie, so there is no ambient authority for a forged post to ride on.
 """
 
@@ -19,7 +19,7 @@ from django.conf import settings
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
-from scheduling import conf
+from scheduling.common import conf
 
 
 def allowed_origins(request) -> set[str]:

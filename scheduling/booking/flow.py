@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from integrations.healthie.types import AppointmentType
-from scheduling import conf, timefmt
+from scheduling.common import conf, timefmt
 from scheduling.models import BookingPage
 
 ANY_PROVIDER = "any"

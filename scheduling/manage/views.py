@@ -2,10 +2,10 @@
 
 `/manage/<token>/` is the capability: an unguessable token (Booking.manage_token, 256 bits), not
 the booking id nor its reference; an unknown or altered token is a plain 404 that reveals
-nothing. Like the booking flow (scheduling.views), these pages need no account and no cookie, so
+nothing. Like the booking flow (booking.views), these pages need no account and no cookie, so
 they work inside the clinic's embedded widget: every step is a GET URL, the writes are POSTs
-carrying signed, expiring step tokens (scheduling.tokens) behind the Origin check
-(scheduling.security), and the reschedule steps reuse the booking calendar's picker partial.
+carrying signed, expiring step tokens (common.tokens) behind the Origin check
+(common.origin), and the reschedule steps reuse the booking calendar's picker partial.
 Views parse input, call one service or selector, and render.
 """
 
@@ -27,11 +27,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.defaults import page_not_found
 from django_htmx.http import push_url
 
-from scheduling import conf, manage_services, rules, selectors, services, timefmt, tokens
-from scheduling.flow import NOTICES
+from scheduling.availability import selectors as availability_selectors
+from scheduling.availability import services as availability_services
+from scheduling.booking.flow import NOTICES
+from scheduling.common import conf, pages, timefmt, tokens
+from scheduling.common.origin import embeddable, origin_checked
+from scheduling.common.upstream import UpstreamUnavailable
+from scheduling.manage import rules, selectors, services
 from scheduling.models import Booking, BookingChange
-from scheduling.security import embeddable, origin_checked
-from scheduling.views import CONTACT_LABELS, upstream_guard
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +144,7 @@ def _appointment_context(booking: Booking, tz: str | None = None) -> dict:
         "when": _when(booking.start, tz),
         "end_time": timefmt.clock(booking.end.astimezone(ZoneInfo(tz))),
         "clinic": clinic,
-        "contact_label": CONTACT_LABELS.get(booking.contact_type, booking.contact_type),
+        "contact_label": pages.CONTACT_LABELS.get(booking.contact_type, booking.contact_type),
         "manage_url": _manage_url(booking),
     }
 
@@ -209,7 +212,7 @@ def _refused(request, booking: Booking, action: str, decision: rules.Decision):
 
 def _decisions(booking: Booking, healthie_count: int = 0) -> rules.Rules:
     """The rules for this booking (the provider's setting, briefly cached). Raises
-    selectors.UpstreamUnavailable."""
+    UpstreamUnavailable."""
     setting = rules.provider_setting(provider_id=booking.provider_id)
     return rules.booking_rules(
         booking=booking, setting=setting, now=timezone.now(), healthie_count=healthie_count
@@ -250,8 +253,8 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     booking = _booking_or_404(token)
     checked, found, healthie_count = True, [], 0
     try:
-        refreshed = manage_services.booking_refresh_from_healthie(booking=booking)
-    except selectors.UpstreamUnavailable:
+        refreshed = services.booking_refresh_from_healthie(booking=booking)
+    except UpstreamUnavailable:
         checked = False
         booking.refresh_from_db()
     else:
@@ -262,7 +265,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     if booking.status in (Booking.Status.CONFIRMED, Booking.Status.CANCELLED):
         try:
             decisions = _decisions(booking, healthie_count)
-        except selectors.UpstreamUnavailable:
+        except UpstreamUnavailable:
             checked = False
     clinic_changed = [c for c in found if c.by == BookingChange.By.HEALTHIE and c.state == "done"]
     context = {
@@ -296,7 +299,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 class RescheduleState:
     """The reschedule steps' state, read from query parameters (tz, month, day, hold, notice).
 
-    It quacks like scheduling.flow.FlowState where the calendar's picker partial reads it."""
+    It quacks like booking.flow.FlowState where the calendar's picker partial reads it."""
 
     booking: Booking
     tz: str
@@ -356,11 +359,11 @@ def _picker_context(state: RescheduleState) -> dict:
     first_open = None
     month = state.day.replace(day=1) if state.day else state.month
     if month is None:
-        first_open = manage_services.reschedule_first_open_day(booking=booking, tz=state.tz)
+        first_open = selectors.reschedule_first_open_day(booking=booking, tz=state.tz)
         month = (first_open or today).replace(day=1)
     month = max(month, this_month)
     state = replace(state, month=month)
-    open_days = set(manage_services.reschedule_open_days(booking=booking, month=month, tz=state.tz))
+    open_days = set(selectors.reschedule_open_days(booking=booking, month=month, tz=state.tz))
     previous, following = timefmt.add_months(month, -1), timefmt.add_months(month, 1)
     context = {
         **_appointment_context(booking, state.tz),
@@ -383,7 +386,7 @@ def _picker_context(state: RescheduleState) -> dict:
         "type_length": booking.length_minutes,
     }
     if state.day:
-        starts = manage_services.reschedule_open_times(
+        starts = selectors.reschedule_open_times(
             booking=booking, day=state.day, tz=state.tz, keep_hold_token=state.hold or None
         )
         context.update(
@@ -422,7 +425,7 @@ def _render_picker(request, context: dict, *, status: int = 200, push: str = "")
 @_private
 @require_GET
 @embeddable
-@upstream_guard
+@pages.upstream_guard
 def reschedule_calendar(request: HttpRequest, token: str) -> HttpResponse:
     booking = _booking_or_404(token)
     refusal = _reschedule_refusal(request, booking)
@@ -436,7 +439,7 @@ def reschedule_calendar(request: HttpRequest, token: str) -> HttpResponse:
 @_private
 @require_GET
 @embeddable
-@upstream_guard
+@pages.upstream_guard
 def reschedule_times(request: HttpRequest, token: str) -> HttpResponse:
     booking = _booking_or_404(token)
     refusal = _reschedule_refusal(request, booking)
@@ -454,7 +457,7 @@ def reschedule_times(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 @embeddable
 @origin_checked
-@upstream_guard
+@pages.upstream_guard
 def reschedule_hold(request: HttpRequest, token: str) -> HttpResponse:
     """A new time was picked: hold it, then ask the patient to confirm the move."""
     booking = _booking_or_404(token)
@@ -473,15 +476,15 @@ def reschedule_hold(request: HttpRequest, token: str) -> HttpResponse:
         booking=booking, tz=ctx["tz"], day=day, month=day.replace(day=1), hold=ctx.get("hold", "")
     )
     try:
-        starts = manage_services.reschedule_open_times(
+        starts = selectors.reschedule_open_times(
             booking=booking, day=day, tz=state.tz, keep_hold_token=state.hold or None
         )
-    except selectors.UpstreamUnavailable:
+    except UpstreamUnavailable:
         return redirect(state.url("manage_times", notice="unavailable"))
     if start not in starts:
         return redirect(state.url("manage_times", notice="taken"))
     try:
-        hold = services.hold_place(
+        hold = availability_services.hold_place(
             page=booking.page,
             provider_id=booking.provider_id,
             start=start,
@@ -491,7 +494,7 @@ def reschedule_hold(request: HttpRequest, token: str) -> HttpResponse:
             provider_choice=booking.provider_id,
             replaces=state.hold or None,
         )
-    except services.SlotTaken:
+    except availability_services.SlotTaken:
         return redirect(state.url("manage_times", notice="taken"))
     return redirect(state.url("manage_review", hold=hold.token, day="", month=""))
 
@@ -518,7 +521,7 @@ def _review_context(booking: Booking, payload: dict, form_token: str) -> dict:
 @_private
 @require_GET
 @embeddable
-@upstream_guard
+@pages.upstream_guard
 def reschedule_review(request: HttpRequest, token: str) -> HttpResponse:
     """Old time → new time, and the button that moves it (mints the idempotency key)."""
     booking = _booking_or_404(token)
@@ -526,7 +529,7 @@ def reschedule_review(request: HttpRequest, token: str) -> HttpResponse:
     if refusal:
         return refusal
     state = RescheduleState.from_query(booking, request.GET)
-    hold = selectors.hold_get(token=state.hold)
+    hold = availability_selectors.hold_get(token=state.hold)
     if (
         hold is None
         or hold.provider_id != booking.provider_id
@@ -554,7 +557,7 @@ def reschedule_review(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 @embeddable
 @origin_checked
-@upstream_guard
+@pages.upstream_guard
 def reschedule_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """Move it: one Healthie update per idempotency key, whatever the number of clicks."""
     booking = _booking_or_404(token)
@@ -567,14 +570,14 @@ def reschedule_confirm(request: HttpRequest, token: str) -> HttpResponse:
         return _bad_token(request, booking, tokens.TokenInvalid("other booking"))
     new_start = datetime.fromisoformat(payload["start"])
     try:
-        outcome = manage_services.booking_reschedule(
+        outcome = services.booking_reschedule(
             booking=booking,
             idempotency_key=payload["idempotency_key"],
             new_start=new_start,
             hold_token=payload["hold"],
             patient_timezone=payload["tz"],
         )
-    except manage_services.ChangeMismatch:
+    except services.ChangeMismatch:
         return _bad_token(request, booking, tokens.TokenInvalid("does not fit"))
     booking, change = outcome.booking, outcome.change
     State = BookingChange.State
@@ -608,7 +611,7 @@ def reschedule_confirm(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @embeddable
 @origin_checked
-@upstream_guard
+@pages.upstream_guard
 def cancel(request: HttpRequest, token: str) -> HttpResponse:
     """GET: the confirmation step (optional reason; mints the idempotency key). POST: cancel."""
     booking = _booking_or_404(token)
@@ -635,10 +638,10 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
         return _bad_token(request, booking, tokens.TokenInvalid("other booking"))
     reason = request.POST.get("reason", "").strip()[:REASON_MAX]
     try:
-        outcome = manage_services.booking_cancel(
+        outcome = services.booking_cancel(
             booking=booking, idempotency_key=payload["idempotency_key"], note=reason
         )
-    except manage_services.ChangeMismatch:
+    except services.ChangeMismatch:
         return _bad_token(request, booking, tokens.TokenInvalid("does not fit"))
     booking, change = outcome.booking, outcome.change
     State = BookingChange.State

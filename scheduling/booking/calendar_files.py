@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from icalendar import Calendar, Event
 
-from scheduling import timefmt
+from scheduling.common import timefmt
 from scheduling.models import Booking
 
 PRODID = "-//Clinic scheduling//Booking//EN"

@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 
 from integrations.errors import TransientError
 from integrations.healthie.types import AppointmentSetting
-from scheduling import conf, selectors
-from scheduling.upstream import healthie
+from scheduling.availability import selectors as availability_selectors
+from scheduling.common import conf
+from scheduling.common.upstream import UpstreamUnavailable, healthie
 
 SETTING_CACHE_SECONDS = 60
 
@@ -109,21 +110,21 @@ def provider_setting(*, provider_id: str, fresh: bool = False) -> AppointmentSet
     """The provider's AppointmentSetting from Healthie (None: Healthie has none).
 
     Cached for SETTING_CACHE_SECONDS with single flight for pages; `fresh=True` (the services,
-    right before acting) always asks Healthie. Raises selectors.UpstreamUnavailable when Healthie
+    right before acting) always asks Healthie. Raises UpstreamUnavailable when Healthie
     cannot answer.
     """
 
     def fetch() -> AppointmentSetting | None:
         return healthie().appointment_setting(provider_id=provider_id)
 
-    key = selectors.cache_key("appointment-setting", provider_id)
+    key = availability_selectors.cache_key("appointment-setting", provider_id)
     timeout = min(SETTING_CACHE_SECONDS, conf.availability_cache_seconds()) or 1
     try:
         if fresh:
             return fetch()
-        return selectors.cached_call(key, fetch, timeout=timeout)
+        return availability_selectors.cached_call(key, fetch, timeout=timeout)
     except TransientError as exc:
-        raise selectors.UpstreamUnavailable(str(exc)) from exc
+        raise UpstreamUnavailable(str(exc)) from exc
 
 
 @dataclass(frozen=True)

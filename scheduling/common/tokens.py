@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core import signing
 
-from scheduling import conf
+from scheduling.common import conf
 
 SALT = "scheduling.booking-flow"
 

@@ -17,22 +17,26 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 
 from integrations.betterpt.types import Outreach
 from integrations.errors import OutcomeUnknownError, RejectedError
-from scheduling import upstream
+from scheduling.common import upstream
+from scheduling.common.queue import enqueue
 from scheduling.models import (
-    AppointmentTypePlan,
     Booking,
     ExamEvent,
     ProviderVideoRoute,
     Provision,
     QualiphyExam,
 )
+from scheduling.provisioning import selectors
 
 logger = logging.getLogger(__name__)
+
+
+PROVISION_TASK = "scheduling.provisioning.tasks.provision_part"
+SYNC_TASK = "scheduling.provisioning.tasks.provision_sync_part"
 
 
 def lease() -> timedelta:
@@ -43,18 +47,10 @@ class ProvisionBusy(Exception):
     """Another worker holds this part's lease; try again after it runs out."""
 
 
-# ------------------------------------------------------------------------------------------------
-# Starting and running
-
-
-def plan_for(appointment_type_id: str) -> AppointmentTypePlan | None:
-    return AppointmentTypePlan.objects.filter(appointment_type_id=appointment_type_id).first()
-
-
 def provisioning_start(*, booking_id: int) -> list[int]:
     """Create the confirmed booking's Provision rows from its plan; queue each after commit."""
     booking = Booking.objects.get(id=booking_id)
-    plan = plan_for(booking.appointment_type_id)
+    plan = selectors.plan_for(booking.appointment_type_id)
     if booking.status != Booking.Status.CONFIRMED or plan is None:
         return []
     ids = []
@@ -132,31 +128,15 @@ def _save(provision: Provision, **fields) -> None:
 def _enqueue_on_commit(provision_ids: list[int], *, sync: bool = False) -> None:
     """Queue each part's task once the transaction commits. If the broker is down the booking
     still stands: `requeue_stalled_provisions` (celery beat) picks new parts up later."""
-    from scheduling.tasks import provision_part, provision_sync_part
-
-    task = provision_sync_part if sync else provision_part
+    task = SYNC_TASK if sync else PROVISION_TASK
     for provision_id in provision_ids:
-        transaction.on_commit(functools.partial(task.delay, provision_id), robust=True)
-
-
-def stalled_provisions(*, older_than: timedelta) -> list[int]:
-    """Pending parts nobody is working on (no live lease) and untouched for a while."""
-    now = timezone.now()
-    return list(
-        Provision.objects.filter(status=Provision.Status.PENDING, updated_at__lt=now - older_than)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .values_list("id", flat=True)
-    )
-
-
-# ------------------------------------------------------------------------------------------------
-# The parts
+        transaction.on_commit(functools.partial(enqueue, task, provision_id), robust=True)
 
 
 def _betterpt_room(provision: Provision) -> None:
     booking = provision.booking
     if not provision.external_id:
-        plan = plan_for(booking.appointment_type_id)
+        plan = selectors.plan_for(booking.appointment_type_id)
         outreach = None
         if plan and plan.betterpt_patient_notifications:
             clinic = booking.page.title if booking.page else ""
@@ -219,7 +199,7 @@ def _semble_questionnaire(provision: Provision) -> None:
             dob=booking.date_of_birth,
             phone_number=booking.phone,
         )
-        plan = plan_for(booking.appointment_type_id)
+        plan = selectors.plan_for(booking.appointment_type_id)
         _save(
             provision,
             external_id=patient.id,
@@ -285,7 +265,7 @@ def _qualiphy_exams(provision: Provision) -> None:
     booking = provision.booking
     if provision.external_id:
         return
-    plan = plan_for(booking.appointment_type_id)
+    plan = selectors.plan_for(booking.appointment_type_id)
     if not (plan and plan.qualiphy_exam_ids):
         raise RejectedError("qualiphy", "exam_invite", "The plan orders no exams.")
     if not (booking.date_of_birth and booking.patient_state):
@@ -300,7 +280,7 @@ def _qualiphy_exams(provision: Provision) -> None:
             dob=booking.date_of_birth,
             phone_number=booking.phone,
             tele_state=booking.patient_state,
-            webhook_url=qualiphy_webhook_url(),
+            webhook_url=selectors.qualiphy_webhook_url(),
             additional_data=booking.reference,
         )
     with transaction.atomic():
@@ -316,24 +296,12 @@ def _qualiphy_exams(provision: Provision) -> None:
         _save(provision, external_id=invite.meeting_uuid, patient_url=invite.meeting_url)
 
 
-def qualiphy_webhook_url() -> str | None:
-    """Our endpoint, with the secret in its path (Qualiphy does not sign its webhooks)."""
-    secret = settings.QUALIPHY_WEBHOOK_SECRET
-    if not secret:
-        return None
-    return f"{settings.SITE_URL}{reverse('scheduling:qualiphy_webhook', args=[secret])}"
-
-
 RUNNERS = {
     Provision.Part.BETTERPT_ROOM: _betterpt_room,
     Provision.Part.HCW_INVITE: _hcw_invite,
     Provision.Part.SEMBLE_QUESTIONNAIRE: _semble_questionnaire,
     Provision.Part.QUALIPHY_EXAMS: _qualiphy_exams,
 }
-
-
-# ------------------------------------------------------------------------------------------------
-# Qualiphy's webhook
 
 
 def exam_event_record(*, event) -> bool:
@@ -350,10 +318,6 @@ def exam_event_record(*, event) -> bool:
             exam.status = status
             exam.save(update_fields=["status"])
     return created
-
-
-# ------------------------------------------------------------------------------------------------
-# Following the appointment: rescheduled, cancelled, restored
 
 
 def provisioning_follow(*, booking_id: int) -> list[int]:
@@ -497,38 +461,10 @@ MOVERS = {
     Provision.Part.BETTERPT_ROOM: _move_betterpt_room,
     Provision.Part.HCW_INVITE: _move_hcw_invite,
 }
+
+
 CANCELLERS = {
     Provision.Part.BETTERPT_ROOM: _cancel_betterpt_room,
     Provision.Part.HCW_INVITE: _cancel_hcw_invite,
     Provision.Part.QUALIPHY_EXAMS: _cancel_qualiphy_exams,
 }
-
-
-# ------------------------------------------------------------------------------------------------
-# What the patient sees
-
-
-def visit_access(*, booking: Booking) -> dict:
-    """The booking's provisioned parts for the confirmation page, and whether all are settled."""
-    parts = list(booking.provisions.all()) if booking.status == Booking.Status.CONFIRMED else []
-    return {
-        "parts": parts,
-        "settled": all(part.settled for part in parts),
-        "reference": booking.reference,
-    }
-
-
-# ------------------------------------------------------------------------------------------------
-# The patient's questionnaire link
-
-
-def questionnaire_link(*, booking: Booking) -> str | None:
-    """A Semble questionnaire link with a freshly minted integration token (they last a week)."""
-    provision = booking.provisions.filter(
-        part=Provision.Part.SEMBLE_QUESTIONNAIRE, status=Provision.Status.READY
-    ).first()
-    if provision is None:
-        return None
-    semble = upstream.semble()
-    token = semble.create_integration_token(provision.external_id)
-    return semble.questionnaire_link(provision.details.get("questionnaire_token", ""), token)

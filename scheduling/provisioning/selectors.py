@@ -1,0 +1,60 @@
+"""Provisioning reads: a type's plan, parts stuck before a worker, and what a patient's
+confirmation page shows of them (video and questionnaire links)."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from scheduling.common import upstream
+from scheduling.models import (
+    AppointmentTypePlan,
+    Booking,
+    Provision,
+)
+
+
+def plan_for(appointment_type_id: str) -> AppointmentTypePlan | None:
+    return AppointmentTypePlan.objects.filter(appointment_type_id=appointment_type_id).first()
+
+
+def stalled_provisions(*, older_than: timedelta) -> list[int]:
+    """Pending parts nobody is working on (no live lease) and untouched for a while."""
+    now = timezone.now()
+    return list(
+        Provision.objects.filter(status=Provision.Status.PENDING, updated_at__lt=now - older_than)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .values_list("id", flat=True)
+    )
+
+
+def qualiphy_webhook_url() -> str | None:
+    """Our endpoint, with the secret in its path (Qualiphy does not sign its webhooks)."""
+    secret = settings.QUALIPHY_WEBHOOK_SECRET
+    if not secret:
+        return None
+    return f"{settings.SITE_URL}{reverse('scheduling:qualiphy_webhook', args=[secret])}"
+
+
+def visit_access(*, booking: Booking) -> dict:
+    """The booking's provisioned parts for the confirmation page, and whether all are settled."""
+    parts = list(booking.provisions.all()) if booking.status == Booking.Status.CONFIRMED else []
+    return {
+        "parts": parts,
+        "settled": all(part.settled for part in parts),
+        "reference": booking.reference,
+    }
+
+
+def questionnaire_link(*, booking: Booking) -> str | None:
+    """A Semble questionnaire link with a freshly minted integration token (they last a week)."""
+    provision = booking.provisions.filter(
+        part=Provision.Part.SEMBLE_QUESTIONNAIRE, status=Provision.Status.READY
+    ).first()
+    if provision is None:
+        return None
+    semble = upstream.semble()
+    token = semble.create_integration_token(provision.external_id)
+    return semble.questionnaire_link(provision.details.get("questionnaire_token", ""), token)
