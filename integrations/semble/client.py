@@ -168,17 +168,9 @@ class SembleClient(graphql.GraphQLClient):
         payload = self._execute("createPatient", variables)
         return self._payload("createPatient", payload, "data", _patient)
 
-    def find_or_create_patient(
-        self,
-        *,
-        first_name: str,
-        last_name: str,
-        email: str,
-        dob: date | None = None,
-        phone_number: str | None = None,
-        phone_type: str | None = None,
-    ) -> tuple[Patient, bool]:
-        """(patient, created): the exact e-mail match, else a new patient.
+    def find_or_create_patient(self, *, email: str, **details: Any) -> tuple[Patient, bool]:
+        """(patient, created): the exact e-mail match, else a new patient (`details` are the
+        other keyword arguments of `create_patient`).
 
         A createPatient whose answer is lost is settled here by searching again, never by
         creating again: found, it is returned as created; not found, the OutcomeUnknownError
@@ -189,14 +181,7 @@ class SembleClient(graphql.GraphQLClient):
         if found is not None:
             return found, False
         try:
-            patient = self.create_patient(
-                first_name=first_name,
-                last_name=last_name,
-                email=email,
-                dob=dob,
-                phone_number=phone_number,
-                phone_type=phone_type,
-            )
+            patient = self.create_patient(email=email, **details)
         except OutcomeUnknownError as lost:
             try:
                 found = self.find_patient(email=email)
