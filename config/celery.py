@@ -6,7 +6,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("clinic_scheduling")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-# Each domain keeps its own tasks module (scheduling/<domain>/tasks.py).
-app.autodiscover_tasks(
-    ["scheduling.booking", "scheduling.manage", "scheduling.provisioning"], force=False
-)
+app.autodiscover_tasks()

@@ -38,15 +38,12 @@ def hold_place(
     or extended when it is this very slot.
     """
     with transaction.atomic():
-        if replaces:
-            previous = SlotHold.objects.select_for_update().filter(token=replaces).first()
-            if previous and previous.provider_id == provider_id and previous.start == start:
-                previous.expires_at = timezone.now() + timedelta(minutes=conf.hold_minutes())
-                previous.save(update_fields=["expires_at"])
-                return previous
-            if previous:
-                previous.delete()
-        return hold_insert(
+        if replaces:  # the patient's hold on another time is given up; on this time, renewed
+            SlotHold.objects.filter(token=replaces).exclude(
+                provider_id=provider_id, start=start
+            ).delete()
+        return hold_ensure(
+            token=replaces,
             page=page,
             provider_id=provider_id,
             start=start,

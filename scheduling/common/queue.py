@@ -1,12 +1,13 @@
 """Enqueueing Celery tasks by name.
 
 A service that starts background work names the task instead of importing its module: the
-task modules import the services, so an import the other way would close a circle. Celery
-resolves the name to the registered task (and honours task_always_eager, as `.delay` does).
+task modules import the services, so an import the other way would close a circle. Every task
+module is imported when Django starts (SchedulingConfig.ready), so the name resolves to the
+registered task, and `apply_async` behaves as on the task itself (task_always_eager included).
 """
 
 from celery import current_app
 
 
 def enqueue(task: str, *args, countdown: float | None = None) -> None:
-    current_app.signature(task, args=args).apply_async(countdown=countdown)
+    current_app.tasks[task].apply_async(args=list(args), countdown=countdown)
