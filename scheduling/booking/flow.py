@@ -13,17 +13,11 @@ from django.urls import reverse
 
 from integrations.healthie.types import AppointmentType
 from scheduling.common import conf, timefmt
+from scheduling.common.messages import NOTICES
 from scheduling.models import BookingPage
 
 ANY_PROVIDER = "any"
 PREFILL_FIELDS = ("first_name", "last_name", "email", "phone")
-NOTICES = {
-    "taken": "Sorry, that time was just taken by someone else. Please choose another time.",
-    "expired": "Your hold on that time ran out. Please choose a time again.",
-    "unavailable": (
-        "We couldn't reach the clinic's scheduling system just now. Please try again in a moment."
-    ),
-}
 
 
 @dataclass(frozen=True)

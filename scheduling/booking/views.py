@@ -7,7 +7,7 @@ return full pages.
 """
 
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,49 +22,102 @@ from scheduling.availability import services as availability_services
 from scheduling.booking import calendar_files, selectors, services
 from scheduling.booking.flow import ANY_PROVIDER, PREFILL_FIELDS, FlowState
 from scheduling.booking.forms import PatientDetailsForm
-from scheduling.common import conf, pages, timefmt, tokens
-from scheduling.common.origin import embeddable, origin_checked
+from scheduling.common import conf, messages, pages, timefmt, tokens
+from scheduling.common.origin import embeddable
 from scheduling.common.upstream import UpstreamUnavailable
 from scheduling.models import Booking, BookingPage
 from scheduling.provisioning import selectors as provisioning_selectors
 
-CONTACT_NEXT_STEPS = {
-    "Healthie Video Call": (
-        "This is a video visit. You'll get a secure link to join; open it a few minutes early "
-        "on a device with a camera and microphone."
-    ),
-    "Phone Call": "This is a phone visit. Your provider will call you on the number you gave us.",
-    "In Person": "This is an in-person visit. Please arrive 10 minutes early to check in.",
-}
+# -- Step tokens: what each POST carries from the step before, signed (common.tokens) ----------
 
 
-FAILED_MESSAGE = (
-    "We couldn't reach the clinic's scheduling system, so your appointment is not booked yet. "
-    "Your details are saved on this page: please press “Confirm booking” again in a moment."
-)
+@dataclass(frozen=True)
+class TimesToken(tokens.StepToken):
+    """The times list of one day: which page, type, contact type, provider, day and zone."""
+
+    PURPOSE = "times"
+    page: str
+    type: str
+    contact: str
+    provider: str
+    day: str
+    tz: str
+    tz_detected: bool = True
+    hold: str = ""
+
+    def belongs_to(self, page: BookingPage) -> bool:
+        return self.page == page.slug
 
 
-UNKNOWN_MESSAGE = (
-    "The clinic's scheduling system didn't answer in time, so we can't tell yet whether your "
-    "appointment was booked. Please don't book it again elsewhere. Press “Confirm booking” again "
-    "in a moment: we check first and never book twice."
-)
+@dataclass(frozen=True)
+class DetailsToken(tokens.StepToken):
+    """A held slot, and the idempotency key minted for booking it."""
+
+    PURPOSE = "details"
+    page: str
+    hold: str
+    hold_expires: str
+    idempotency_key: str
+    provider_id: str
+    provider: str
+    type: str
+    contact: str
+    start: str
+    tz: str
+    tz_detected: bool
+
+    def belongs_to(self, page: BookingPage) -> bool:
+        return self.page == page.slug
+
+    @property
+    def start_at(self) -> datetime:
+        return datetime.fromisoformat(self.start)
+
+    @property
+    def hold_expires_at(self) -> datetime:
+        return datetime.fromisoformat(self.hold_expires)
+
+    def details(self) -> "DetailsToken":
+        return DetailsToken(**{f.name: getattr(self, f.name) for f in fields(DetailsToken)})
 
 
-def _bad_token(request, exc: tokens.TokenInvalid, page=None):
-    if isinstance(exc, tokens.TokenExpired):
-        title, message = (
-            "This page has expired",
-            "For your security, booking forms stop working after a while. "
-            "Please choose your time again; nothing has been booked.",
-        )
-    else:
-        title, message = (
-            "Something went wrong with this form",
-            "The form could not be read. Please start again; nothing has been booked.",
-        )
-    restart = reverse("scheduling:start", kwargs={"slug": page.slug}) if page else ""
-    return pages.problem(request, title, message, status=400, page=page, restart=restart)
+@dataclass(frozen=True)
+class ConfirmToken(DetailsToken):
+    """The held slot and the details the patient reviewed: everything booking it needs."""
+
+    PURPOSE = "confirm"
+    patient: dict = field(default_factory=dict)
+
+    def booking_arguments(self) -> dict:
+        return {
+            "idempotency_key": self.idempotency_key,
+            "hold_token": self.hold,
+            "provider_choice": self.provider,
+            "provider_id": self.provider_id,
+            "appointment_type_id": self.type,
+            "contact_type": self.contact,
+            "start": self.start_at,
+            "patient_timezone": self.tz,
+            "patient": services.PatientDetails(**self.patient),
+        }
+
+
+def _bad_token(request, page: BookingPage, exc: tokens.TokenInvalid):
+    return pages.bad_token(
+        request,
+        exc,
+        expired=messages.BOOKING_EXPIRED_MESSAGE,
+        unreadable=messages.BOOKING_UNREADABLE_MESSAGE,
+        page=page,
+        restart=reverse("scheduling:start", kwargs={"slug": page.slug}),
+    )
+
+
+def _signed_step(token_type: type[tokens.StepToken], field: str):
+    """The Origin check, the page (404) and this step's token (common.pages.signed_step)."""
+    return pages.signed_step(
+        token_type, field=field, load=lambda slug: _page_or_404(slug), on_bad=_bad_token
+    )
 
 
 def _page_or_404(slug: str) -> BookingPage:
@@ -270,19 +323,16 @@ def _times_context(state: FlowState) -> dict:
     slots = availability_selectors.open_times(
         **_availability_args(state), day=state.day, keep_hold_token=state.hold or None
     )
-    token = tokens.sign(
-        "times",
-        {
-            "page": state.page.slug,
-            "type": state.type_id,
-            "contact": state.contact,
-            "provider": state.provider,
-            "day": state.day.isoformat(),
-            "tz": state.tz,
-            "tz_detected": state.tz_detected,
-            "hold": state.hold,
-        },
-    )
+    token = TimesToken(
+        page=state.page.slug,
+        type=state.type_id,
+        contact=state.contact,
+        provider=state.provider,
+        day=state.day.isoformat(),
+        tz=state.tz,
+        tz_detected=state.tz_detected,
+        hold=state.hold,
+    ).sign()
     return {
         "day_label": timefmt.full_date(state.day),
         "time_groups": timefmt.grouped_times([slot.start for slot in slots], state.tz),
@@ -324,41 +374,34 @@ def step_times(request: HttpRequest, slug: str) -> HttpResponse:
     )  # fmt: skip
 
 
-def _state_from_payload(page: BookingPage, payload: dict, **overrides) -> FlowState:
+def _state_from_step(page: BookingPage, step: TimesToken | DetailsToken, **overrides) -> FlowState:
     state = FlowState(
         page=page,
-        type_id=payload["type"],
-        contact=payload["contact"],
-        provider=payload["provider"],
-        tz=payload["tz"],
-        tz_detected=payload.get("tz_detected", True),
-        hold=payload.get("hold", ""),
+        type_id=step.type,
+        contact=step.contact,
+        provider=step.provider,
+        tz=step.tz,
+        tz_detected=step.tz_detected,
+        hold=step.hold,
     )
     return replace(state, **overrides)
 
 
 @require_POST
 @embeddable
-@origin_checked
+@_signed_step(TimesToken, "form_token")
 @pages.upstream_guard
-def hold_create(request: HttpRequest, slug: str) -> HttpResponse:
+def hold_create(request: HttpRequest, page: BookingPage, step: TimesToken) -> HttpResponse:
     """A time was picked: hold it for the patient, then ask for their details."""
-    page = _page_or_404(slug)
-    try:
-        ctx = tokens.unsign("times", request.POST.get("form_token"))
-    except tokens.TokenInvalid as exc:
-        return _bad_token(request, exc, page)
-    if ctx.get("page") != page.slug:
-        return _bad_token(request, tokens.TokenInvalid("other page"), page)
     types = availability_selectors.appointment_types_for_page(page=page)
-    day = timefmt.parse_day(ctx["day"])
-    state = _state_from_payload(page, ctx, day=day, month=day.replace(day=1))
+    day = timefmt.parse_day(step.day)
+    state = _state_from_step(page, step, day=day, month=day.replace(day=1))
     prefill = {k: request.POST[k] for k in PREFILL_FIELDS if request.POST.get(k)}
     state = replace(state, prefill=prefill)
     start = timefmt.parse_instant(request.POST.get("slot", ""))
     chosen = next((t for t in types if t.id == state.type_id), None)
     if start is None or chosen is None:
-        return _bad_token(request, tokens.TokenInvalid("bad slot"), page)
+        raise tokens.TokenInvalid("bad slot")
     try:
         slots = availability_selectors.open_times(
             **_availability_args(state), day=day, keep_hold_token=state.hold or None
@@ -398,169 +441,144 @@ def _hold_summary(hold_start: datetime, tz: str, provider, chosen_type, contact:
     }
 
 
-def _details_context(page, payload: dict, form, *, details_token: str, types) -> dict:
-    chosen = next((t for t in types if t.id == payload["type"]), None)
-    provider = availability_selectors.provider_get(provider_id=payload["provider_id"])
-    start = datetime.fromisoformat(payload["start"])
-    hold_expires = datetime.fromisoformat(payload["hold_expires"])
-    state = _state_from_payload(page, payload, day=start.astimezone(ZoneInfo(payload["tz"])).date())
+def _details_context(page, step: DetailsToken, form, *, types, details_token: str = "") -> dict:
+    """The details form (or review page) for a held slot; `details_token` is the one the
+    patient posted, kept as it is (its age still counts), else a freshly signed one."""
+    chosen = next((t for t in types if t.id == step.type), None)
+    provider = availability_selectors.provider_get(provider_id=step.provider_id)
+    zone = ZoneInfo(step.tz)
+    state = _state_from_step(page, step, day=step.start_at.astimezone(zone).date())
     return {
         "page": page,
         "form": form,
-        "details_token": details_token,
-        "summary": _hold_summary(start, payload["tz"], provider, chosen, payload["contact"]),
-        "hold_until": timefmt.clock(hold_expires.astimezone(ZoneInfo(payload["tz"]))),
+        "details_token": details_token or step.details().sign(),
+        "summary": _hold_summary(step.start_at, step.tz, provider, chosen, step.contact),
+        "hold_until": timefmt.clock(step.hold_expires_at.astimezone(zone)),
         "change_time_url": state.url("times"),
         "details_url": reverse("scheduling:details", kwargs={"slug": page.slug}),
         "confirm_url": reverse("scheduling:confirm", kwargs={"slug": page.slug}),
     }
 
 
-def _details_form(payload: dict, **kwargs) -> PatientDetailsForm:
-    plan = provisioning_selectors.plan_for(payload["type"])
+def _details_form(step: DetailsToken, **kwargs) -> PatientDetailsForm:
+    plan = provisioning_selectors.plan_for(step.type)
     needs = bool(plan and plan.needs_date_of_birth_and_state)
     return PatientDetailsForm(needs_exam_details=needs, **kwargs)
 
 
+def _details_step(request, page: BookingPage, types) -> DetailsToken | HttpResponse:
+    """The step token for the hold in the query (a fresh idempotency key), or the redirect back
+    to the times when the hold ran out (the slot shows again if still free)."""
+    hold = availability_selectors.hold_get(token=request.GET.get("hold", ""))
+    if hold is None or hold.page_id != page.pk or hold.expires_at <= timezone.now():
+        state = FlowState.from_query(page, request.GET, types)
+        state = state.with_default_tz(_clinic_timezone(page))
+        if hold is None or hold.page_id != page.pk:
+            return redirect(state.url("start", notice="expired", hold=""))
+        state = replace(
+            state,
+            type_id=hold.appointment_type_id,
+            contact=hold.contact_type,
+            provider=hold.provider_choice,
+            day=hold.start.astimezone(ZoneInfo(state.tz)).date(),
+            hold="",
+        )
+        return redirect(state.url("times", notice="expired"))
+    tz = request.GET.get("tz", "")
+    tz_detected = timefmt.is_valid_timezone(tz)
+    return DetailsToken(
+        page=page.slug,
+        hold=hold.token,
+        hold_expires=hold.expires_at.isoformat(),
+        idempotency_key=uuid.uuid4().hex,
+        provider_id=hold.provider_id,
+        provider=hold.provider_choice,
+        type=hold.appointment_type_id,
+        contact=hold.contact_type,
+        start=hold.start.isoformat(),
+        tz=tz if tz_detected else (_clinic_timezone(page) or "UTC"),
+        tz_detected=tz_detected,
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @embeddable
-@origin_checked
+@_signed_step(DetailsToken, "details_token")
 @pages.upstream_guard
-def step_details(request: HttpRequest, slug: str) -> HttpResponse:
+def step_details(request: HttpRequest, page: BookingPage, step: DetailsToken | None):
     """GET: the details form for a held slot (mints the idempotency key). POST: validate, then
     show the review page (or the form again with its errors)."""
-    page = _page_or_404(slug)
     types = availability_selectors.appointment_types_for_page(page=page)
-    if request.method == "GET":
-        tz = request.GET.get("tz", "")
-        hold = availability_selectors.hold_get(token=request.GET.get("hold", ""))
-        if hold is None or hold.page_id != page.pk or hold.expires_at <= timezone.now():
-            # The hold ran out: back to that day's times (the slot shows again if still free).
-            state = FlowState.from_query(page, request.GET, types)
-            state = state.with_default_tz(_clinic_timezone(page))
-            if hold is None or hold.page_id != page.pk:
-                return redirect(state.url("start", notice="expired", hold=""))
-            day = hold.start.astimezone(ZoneInfo(state.tz)).date()
-            state = replace(
-                state,
-                type_id=hold.appointment_type_id,
-                contact=hold.contact_type,
-                provider=hold.provider_choice,
-                day=day,
-                hold="",
-            )
-            return redirect(state.url("times", notice="expired"))
-        tz_detected = timefmt.is_valid_timezone(tz)
-        if not tz_detected:
-            tz = _clinic_timezone(page) or "UTC"
-        payload = {
-            "page": page.slug,
-            "hold": hold.token,
-            "hold_expires": hold.expires_at.isoformat(),
-            "idempotency_key": uuid.uuid4().hex,
-            "provider_id": hold.provider_id,
-            "provider": hold.provider_choice,
-            "type": hold.appointment_type_id,
-            "contact": hold.contact_type,
-            "start": hold.start.isoformat(),
-            "tz": tz,
-            "tz_detected": tz_detected,
-        }
-        form = _details_form(payload, initial={k: request.GET.get(k, "") for k in PREFILL_FIELDS})
-        token = tokens.sign("details", payload)
-        return render(
-            request,
-            "scheduling/details.html",
-            _details_context(page, payload, form, details_token=token, types=types),
-        )
-    token = request.POST.get("details_token")
-    try:
-        payload = tokens.unsign("details", token)
-    except tokens.TokenInvalid as exc:
-        return _bad_token(request, exc, page)
-    if payload.get("page") != page.slug:
-        return _bad_token(request, tokens.TokenInvalid("other page"), page)
-    if request.POST.get("edit"):
-        form = _details_form(payload, initial=request.POST.dict())
-        context = _details_context(page, payload, form, details_token=token, types=types)
+    if step is None:
+        step = _details_step(request, page, types)
+        if isinstance(step, HttpResponse):
+            return step
+        form = _details_form(step, initial={k: request.GET.get(k, "") for k in PREFILL_FIELDS})
+        context = _details_context(page, step, form, types=types)
         return render(request, "scheduling/details.html", context)
-    form = _details_form(payload, data=request.POST)
+    posted = request.POST.get("details_token")
+    if request.POST.get("edit"):
+        form = _details_form(step, initial=request.POST.dict())
+        context = _details_context(page, step, form, types=types, details_token=posted)
+        return render(request, "scheduling/details.html", context)
+    form = _details_form(step, data=request.POST)
+    context = _details_context(page, step, form, types=types, details_token=posted)
     if not form.is_valid():
-        context = _details_context(page, payload, form, details_token=token, types=types)
         return render(request, "scheduling/details.html", context, status=422)
-    confirm_token = tokens.sign("confirm", {**payload, "patient": form.payload()})
-    context = _details_context(page, payload, form, details_token=token, types=types)
+    confirm = ConfirmToken(**vars(step), patient=form.payload())
     return render(
         request,
         "scheduling/review.html",
-        {**context, "patient": form.cleaned_data, "confirm_token": confirm_token},
+        {**context, "patient": form.cleaned_data, "confirm_token": confirm.sign()},
     )
 
 
 @require_POST
 @embeddable
-@origin_checked
+@_signed_step(ConfirmToken, "confirm_token")
 @pages.upstream_guard
-def booking_confirm(request: HttpRequest, slug: str) -> HttpResponse:
+def booking_confirm(request: HttpRequest, page: BookingPage, step: ConfirmToken) -> HttpResponse:
     """Book it: one Healthie checkout per idempotency key, whatever the number of clicks."""
-    page = _page_or_404(slug)
-    try:
-        payload = tokens.unsign("confirm", request.POST.get("confirm_token"))
-    except tokens.TokenInvalid as exc:
-        return _bad_token(request, exc, page)
-    if payload.get("page") != page.slug:
-        return _bad_token(request, tokens.TokenInvalid("other page"), page)
     types = availability_selectors.appointment_types_for_page(page=page)
-    start = datetime.fromisoformat(payload["start"])
-    patient = services.PatientDetails(**payload["patient"])
     try:
-        outcome = services.booking_confirm(
-            page=page,
-            idempotency_key=payload["idempotency_key"],
-            hold_token=payload["hold"],
-            provider_choice=payload["provider"],
-            provider_id=payload["provider_id"],
-            appointment_type_id=payload["type"],
-            contact_type=payload["contact"],
-            start=start,
-            patient_timezone=payload["tz"],
-            patient=patient,
-        )
-    except services.NotOffered:
-        return _bad_token(request, tokens.TokenInvalid("not offered"), page)
+        outcome = services.booking_confirm(page=page, **step.booking_arguments())
+    except services.NotOffered as exc:
+        raise tokens.TokenInvalid("not offered") from exc
+    return _confirm_answer(request, page, step, outcome, types)
+
+
+def _confirm_answer(request, page: BookingPage, step: ConfirmToken, outcome, types):
+    """Booked: the confirmation. Slot taken: that day's times. Details refused: the form with
+    Healthie's messages. Failed or unknown: the review page again, everything kept; the same
+    button (same idempotency key) tries again, and for an unknown outcome the service looks the
+    booking up before sending."""
     booking = outcome.booking
     if booking.status == Booking.Status.CONFIRMED:
         return redirect("scheduling:booked", slug=page.slug, reference=booking.reference)
-    details_token = tokens.sign("details", {k: v for k, v in payload.items() if k != "patient"})
     if booking.status == Booking.Status.REJECTED and booking.status_reason == "slot_taken":
-        day = start.astimezone(ZoneInfo(payload["tz"])).date()
-        state = _state_from_payload(page, payload, day=day, month=day.replace(day=1))
+        day = step.start_at.astimezone(ZoneInfo(step.tz)).date()
+        state = _state_from_step(page, step, day=day, month=day.replace(day=1))
         return redirect(state.url("times", notice="taken", hold=""))
+    form = PatientDetailsForm(step.patient)
     if booking.status == Booking.Status.REJECTED:  # Healthie refused some details
-        form = PatientDetailsForm(payload["patient"])
         form.is_valid()
         form.add_vendor_messages(outcome.field_errors)
-        context = _details_context(page, payload, form, details_token=details_token, types=types)
+        context = _details_context(page, step, form, types=types)
         return render(request, "scheduling/details.html", context, status=422)
-    # Failed or unknown: keep everything on the page; the same button (same idempotency key)
-    # tries again, and for an unknown outcome the service looks the booking up before sending.
-    context = _details_context(page, payload, PatientDetailsForm(payload["patient"]),
-                               details_token=details_token, types=types)  # fmt: skip
     unknown = booking.status == Booking.Status.UNKNOWN
+    status_url = reverse(
+        "scheduling:booked", kwargs={"slug": page.slug, "reference": booking.reference}
+    )
     return render(
         request,
         "scheduling/review.html",
         {
-            **context,
-            "patient": payload["patient"],
+            **_details_context(page, step, form, types=types),
+            "patient": step.patient,
             "confirm_token": request.POST.get("confirm_token"),
-            "error_title": "We're not sure yet" if unknown else "Not booked yet",
-            "error": UNKNOWN_MESSAGE if unknown else FAILED_MESSAGE,
-            "status_url": reverse(
-                "scheduling:booked", kwargs={"slug": page.slug, "reference": booking.reference}
-            )
-            if unknown
-            else "",
+            "error_title": messages.NOT_SURE_TITLE if unknown else messages.NOT_BOOKED_TITLE,
+            "error": messages.UNKNOWN_MESSAGE if unknown else messages.FAILED_MESSAGE,
+            "status_url": status_url if unknown else "",
         },
         status=202 if unknown else 503,
     )
@@ -581,7 +599,7 @@ def _calendar_description(request, booking: Booking) -> tuple[str, str]:
     description = calendar_files.event_description(
         booking,
         how=pages.CONTACT_LABELS.get(booking.contact_type, booking.contact_type),
-        next_steps=CONTACT_NEXT_STEPS.get(booking.contact_type, ""),
+        next_steps=messages.CONTACT_NEXT_STEPS.get(booking.contact_type, ""),
         manage_url=manage_url,
     )
     return description, manage_url
@@ -605,7 +623,7 @@ def booked(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
             "time": timefmt.clock(clinic_local),
             "tz_label": timefmt.zone_label(clinic_tz),
         }
-    next_steps = CONTACT_NEXT_STEPS.get(booking.contact_type, "")
+    next_steps = messages.CONTACT_NEXT_STEPS.get(booking.contact_type, "")
     context = {
         "page": booking.page,
         "booking": booking,

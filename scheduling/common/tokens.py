@@ -7,9 +7,13 @@ travels in a hidden field, signed with SECRET_KEY (HMAC, django.core.signing.Tim
 a per-purpose salt so a token made for one step is useless for another, and a maximum age.
 
 The payload is signed, not encrypted: it holds nothing the patient did not type or see.
+
+Each step's token is a `StepToken`: a frozen dataclass naming its purpose and what it carries,
+with `sign()` and `unsign()`; the payload keys are its field names.
 """
 
-from typing import Any
+from dataclasses import asdict, dataclass, fields
+from typing import Any, ClassVar, Self
 
 from django.core import signing
 
@@ -48,3 +52,26 @@ def unsign(purpose: str, token: str | None, *, max_age: int | None = None) -> di
     if not isinstance(payload, dict):
         raise TokenInvalid("not an object")
     return payload
+
+
+@dataclass(frozen=True)
+class StepToken:
+    """A step's signed state. Subclasses set PURPOSE (the salt) and declare their fields, and
+    say with `belongs_to` which page or booking they were made for."""
+
+    PURPOSE: ClassVar[str]
+
+    def sign(self) -> str:
+        return sign(self.PURPOSE, asdict(self))
+
+    @classmethod
+    def unsign(cls, token: str | None, *, max_age: int | None = None) -> Self:
+        payload = unsign(cls.PURPOSE, token, max_age=max_age)
+        names = {f.name for f in fields(cls)}
+        try:
+            return cls(**{k: v for k, v in payload.items() if k in names})
+        except TypeError as exc:  # a field is missing
+            raise TokenInvalid("incomplete") from exc
+
+    def belongs_to(self, owner) -> bool:
+        raise NotImplementedError

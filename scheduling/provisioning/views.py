@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from integrations.errors import VendorError
 from integrations.qualiphy import webhooks as qualiphy_webhooks
-from scheduling.common import pages
+from scheduling.common import messages, pages
 from scheduling.common.origin import embeddable
 from scheduling.models import Booking
 from scheduling.provisioning import selectors, services
@@ -28,8 +28,8 @@ def questionnaire(request: HttpRequest, reference: str) -> HttpResponse:
     except VendorError:
         return pages.problem(
             request,
-            "The questionnaire can't be opened right now",
-            "Please try again in a minute.",
+            messages.QUESTIONNAIRE_UNAVAILABLE_TITLE,
+            messages.QUESTIONNAIRE_UNAVAILABLE_MESSAGE,
             status=503,
         )
     if url is None:
