@@ -22,16 +22,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.defaults import page_not_found
-from django_htmx.http import push_url
 
 from scheduling.availability import selectors as availability_selectors
 from scheduling.availability import services as availability_services
-from scheduling.booking.flow import NOTICES
-from scheduling.common import conf, pages, timefmt, tokens
-from scheduling.common.origin import embeddable, origin_checked
+from scheduling.common import conf, messages, pages, timefmt, tokens
+from scheduling.common.origin import embeddable
 from scheduling.common.upstream import UpstreamUnavailable
 from scheduling.manage import rules, selectors, services
 from scheduling.models import Booking, BookingChange
@@ -42,18 +39,55 @@ logger = logging.getLogger(__name__)
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,64}")
 REASON_MAX = 1000
 
-FAILED_MESSAGE = (
-    "We couldn't reach the clinic's scheduling system, so nothing has changed yet. "
-    "Your choice is saved on this page: please press the button again in a moment."
-)
-UNKNOWN_MESSAGE = (
-    "The clinic's scheduling system didn't answer in time, so we can't tell yet whether the "
-    "change went through. Press the button again in a moment: we check first and never "
-    "change it twice."
-)
-REFUSED_BY_HEALTHIE = (
-    "The clinic's scheduling system didn't accept this change. Please contact the clinic."
-)
+
+# ------------------------------------------------------------------------------------------------
+# Step tokens: what each POST carries from the step before, signed (common.tokens)
+
+
+@dataclass(frozen=True)
+class ManageTimesToken(tokens.StepToken):
+    """The new times of one day for this booking."""
+
+    PURPOSE = "manage-times"
+    booking: str
+    day: str
+    tz: str
+    hold: str = ""
+
+    def belongs_to(self, booking: Booking) -> bool:
+        return self.booking == booking.reference
+
+
+@dataclass(frozen=True)
+class RescheduleToken(tokens.StepToken):
+    """The held new time, and the idempotency key minted for moving the booking to it."""
+
+    PURPOSE = "manage-reschedule"
+    booking: str
+    hold: str
+    hold_expires: str
+    idempotency_key: str
+    start: str
+    tz: str
+
+    def belongs_to(self, booking: Booking) -> bool:
+        return self.booking == booking.reference
+
+    @property
+    def start_at(self) -> datetime:
+        return datetime.fromisoformat(self.start)
+
+
+@dataclass(frozen=True)
+class CancelToken(tokens.StepToken):
+    """The idempotency key minted for cancelling this booking."""
+
+    PURPOSE = "manage-cancel"
+    booking: str
+    idempotency_key: str
+
+    def belongs_to(self, booking: Booking) -> bool:
+        return self.booking == booking.reference
 
 
 # ------------------------------------------------------------------------------------------------
@@ -175,38 +209,37 @@ def _history(booking: Booking) -> list[dict]:
 
 
 def _problem(request, booking: Booking, title: str, message: str, *, status: int, clinic=""):
-    return render(
+    return pages.problem(
         request,
-        "scheduling/manage/refused.html",
-        {
-            "page": booking.page,
-            "title": title,
-            "message": message,
-            "clinic_message": clinic,
-            "manage_url": _manage_url(booking),
-        },
+        title,
+        message,
         status=status,
+        page=booking.page,
+        back=_manage_url(booking),
+        clinic=clinic,
     )
 
 
 def _bad_token(request, booking: Booking, exc: tokens.TokenInvalid):
-    if isinstance(exc, tokens.TokenExpired):
-        title = "This page has expired"
-        message = (
-            "For your security, these forms stop working after a while. Nothing has changed: "
-            "please start again from your appointment."
-        )
-    else:
-        title = "Something went wrong with this form"
-        message = "The form could not be read. Nothing has changed: please start again."
-    return _problem(request, booking, title, message, status=400)
+    return pages.bad_token(
+        request,
+        exc,
+        expired=messages.MANAGE_EXPIRED_MESSAGE,
+        unreadable=messages.MANAGE_UNREADABLE_MESSAGE,
+        page=booking.page,
+        back=_manage_url(booking),
+    )
+
+
+def _signed_step(token_type: type[tokens.StepToken], *, load=None):
+    """The Origin check, the booking (404) and this step's token (common.pages.signed_step)."""
+    return pages.signed_step(
+        token_type, field="form_token", load=load or _booking_or_404, on_bad=_bad_token
+    )
 
 
 def _refused(request, booking: Booking, action: str, decision: rules.Decision):
-    title = {
-        "reschedule": "You can't reschedule this appointment online",
-        "cancel": "You can't cancel this appointment online",
-    }[action]
+    title = messages.REFUSED_TITLES[action]
     return _problem(request, booking, title, decision.why, status=403, clinic=decision.message)
 
 
@@ -229,7 +262,7 @@ def _reschedule_refusal(request, booking: Booking) -> HttpResponse | None:
         decision = rules.Decision(
             allowed=False,
             code="no_page",
-            why="This appointment can't be rescheduled online.",
+            why=messages.NO_PAGE_RESCHEDULE,
             message=rules.FALLBACK_RESCHEDULE,
         )
     return None if decision.allowed else _refused(request, booking, "reschedule", decision)
@@ -323,12 +356,12 @@ class RescheduleState:
             month=timefmt.parse_month(query.get("month")),
             day=timefmt.parse_day(query.get("day")),
             hold=query.get("hold", "")[:64],
-            notice=notice if notice in NOTICES else "",
+            notice=notice if notice in messages.NOTICES else "",
         )
 
     @property
     def notice_text(self) -> str:
-        return NOTICES.get(self.notice, "")
+        return messages.NOTICES.get(self.notice, "")
 
     def params(self, **overrides) -> dict[str, str]:
         values = {
@@ -394,15 +427,12 @@ def _picker_context(state: RescheduleState) -> dict:
                 "day_label": timefmt.full_date(state.day),
                 "time_groups": timefmt.grouped_times(starts, state.tz),
                 "time_count": len(starts),
-                "times_token": tokens.sign(
-                    "manage-times",
-                    {
-                        "booking": booking.reference,
-                        "day": state.day.isoformat(),
-                        "tz": state.tz,
-                        "hold": state.hold,
-                    },
-                ),
+                "times_token": ManageTimesToken(
+                    booking=booking.reference,
+                    day=state.day.isoformat(),
+                    tz=state.tz,
+                    hold=state.hold,
+                ).sign(),
                 "hold_url": reverse(
                     "scheduling:manage_hold", kwargs={"token": booking.manage_token}
                 ),
@@ -413,13 +443,14 @@ def _picker_context(state: RescheduleState) -> dict:
 
 def _render_picker(request, context: dict, *, status: int = 200, push: str = ""):
     """The whole reschedule page, or only the calendar's picker partial when htmx asks."""
-    as_partial = request.htmx and not request.htmx.history_restore_request
-    name = "scheduling/calendar.html#picker" if as_partial else "scheduling/manage/reschedule.html"
-    response = render(request, name, context, status=status)
-    if as_partial and push:
-        push_url(response, push)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return pages.render_step(
+        request,
+        "scheduling/manage/reschedule.html",
+        context,
+        status=status,
+        partial="scheduling/calendar.html#picker",
+        push=push,
+    )
 
 
 @_private
@@ -456,24 +487,19 @@ def reschedule_times(request: HttpRequest, token: str) -> HttpResponse:
 @_private
 @require_POST
 @embeddable
-@origin_checked
+@_signed_step(ManageTimesToken)
 @pages.upstream_guard
-def reschedule_hold(request: HttpRequest, token: str) -> HttpResponse:
+def reschedule_hold(request: HttpRequest, booking: Booking, step: ManageTimesToken):
     """A new time was picked: hold it, then ask the patient to confirm the move."""
-    booking = _booking_or_404(token)
-    try:
-        ctx = tokens.unsign("manage-times", request.POST.get("form_token"))
-    except tokens.TokenInvalid as exc:
-        return _bad_token(request, booking, exc)
-    day = timefmt.parse_day(ctx.get("day"))
+    day = timefmt.parse_day(step.day)
     start = timefmt.parse_instant(request.POST.get("slot", ""))
-    if ctx.get("booking") != booking.reference or day is None or start is None:
-        return _bad_token(request, booking, tokens.TokenInvalid("other booking or bad slot"))
+    if day is None or start is None:
+        raise tokens.TokenInvalid("bad slot")
     refusal = _reschedule_refusal(request, booking)
     if refusal:
         return refusal
     state = RescheduleState(
-        booking=booking, tz=ctx["tz"], day=day, month=day.replace(day=1), hold=ctx.get("hold", "")
+        booking=booking, tz=step.tz, day=day, month=day.replace(day=1), hold=step.hold
     )
     try:
         starts = selectors.reschedule_open_times(
@@ -499,16 +525,15 @@ def reschedule_hold(request: HttpRequest, token: str) -> HttpResponse:
     return redirect(state.url("manage_review", hold=hold.token, day="", month=""))
 
 
-def _review_context(booking: Booking, payload: dict, form_token: str) -> dict:
-    tz = payload["tz"]
-    new_start = datetime.fromisoformat(payload["start"])
-    day = new_start.astimezone(ZoneInfo(tz)).date()
-    state = RescheduleState(booking=booking, tz=tz, day=day, hold=payload["hold"])
+def _review_context(booking: Booking, step: RescheduleToken, form_token: str) -> dict:
+    tz = step.tz
+    day = step.start_at.astimezone(ZoneInfo(tz)).date()
+    state = RescheduleState(booking=booking, tz=tz, day=day, hold=step.hold)
     return {
         **_appointment_context(booking, tz),
-        "new": _when(new_start, tz),
+        "new": _when(step.start_at, tz),
         "hold_until": timefmt.clock(
-            datetime.fromisoformat(payload["hold_expires"]).astimezone(ZoneInfo(tz))
+            datetime.fromisoformat(step.hold_expires).astimezone(ZoneInfo(tz))
         ),
         "form_token": form_token,
         "confirm_url": reverse(
@@ -539,67 +564,64 @@ def reschedule_review(request: HttpRequest, token: str) -> HttpResponse:
     if hold.expires_at <= timezone.now():
         day = hold.start.astimezone(ZoneInfo(state.tz)).date()
         return redirect(state.url("manage_times", day=day, notice="expired", hold=""))
-    payload = {
-        "booking": booking.reference,
-        "hold": hold.token,
-        "hold_expires": hold.expires_at.isoformat(),
-        "idempotency_key": uuid.uuid4().hex,
-        "start": hold.start.isoformat(),
-        "tz": state.tz,
-    }
-    form_token = tokens.sign("manage-reschedule", payload)
-    return render(
-        request, "scheduling/manage/review.html", _review_context(booking, payload, form_token)
+    step = RescheduleToken(
+        booking=booking.reference,
+        hold=hold.token,
+        hold_expires=hold.expires_at.isoformat(),
+        idempotency_key=uuid.uuid4().hex,
+        start=hold.start.isoformat(),
+        tz=state.tz,
     )
+    context = _review_context(booking, step, step.sign())
+    return render(request, "scheduling/manage/review.html", context)
 
 
 @_private
 @require_POST
 @embeddable
-@origin_checked
+@_signed_step(RescheduleToken)
 @pages.upstream_guard
-def reschedule_confirm(request: HttpRequest, token: str) -> HttpResponse:
+def reschedule_confirm(request: HttpRequest, booking: Booking, step: RescheduleToken):
     """Move it: one Healthie update per idempotency key, whatever the number of clicks."""
-    booking = _booking_or_404(token)
-    form_token = request.POST.get("form_token")
-    try:
-        payload = tokens.unsign("manage-reschedule", form_token)
-    except tokens.TokenInvalid as exc:
-        return _bad_token(request, booking, exc)
-    if payload.get("booking") != booking.reference:
-        return _bad_token(request, booking, tokens.TokenInvalid("other booking"))
-    new_start = datetime.fromisoformat(payload["start"])
     try:
         outcome = services.booking_reschedule(
             booking=booking,
-            idempotency_key=payload["idempotency_key"],
-            new_start=new_start,
-            hold_token=payload["hold"],
-            patient_timezone=payload["tz"],
+            idempotency_key=step.idempotency_key,
+            new_start=step.start_at,
+            hold_token=step.hold,
+            patient_timezone=step.tz,
         )
-    except services.ChangeMismatch:
-        return _bad_token(request, booking, tokens.TokenInvalid("does not fit"))
+    except services.ChangeMismatch as exc:
+        raise tokens.TokenInvalid("does not fit") from exc
+    return _reschedule_answer(request, step, outcome)
+
+
+def _reschedule_answer(request, step: RescheduleToken, outcome) -> HttpResponse:
+    """Moved: the confirmation. Slot taken: that day's times. Refused: why. Failed or unknown:
+    the review page again with the same token (the same idempotency key tries again)."""
     booking, change = outcome.booking, outcome.change
     State = BookingChange.State
     if change.state == State.DONE:
         return redirect(_booked_url(booking, "rescheduled"))
     if outcome.slot_taken:
-        day = new_start.astimezone(ZoneInfo(payload["tz"])).date()
-        state = RescheduleState(booking=booking, tz=payload["tz"], day=day)
+        day = step.start_at.astimezone(ZoneInfo(step.tz)).date()
+        state = RescheduleState(booking=booking, tz=step.tz, day=day)
         return redirect(state.url("manage_times", notice="taken"))
     if change.state == State.REJECTED:
         decision = outcome.decision or _decisions(booking).reschedule
         if decision.allowed:  # e.g. the same time as now
             return redirect(_manage_url(booking))
         return _refused(request, booking, "reschedule", decision)
-    context = _review_context(booking, payload, form_token)
+    context = _review_context(booking, step, request.POST.get("form_token"))
     unknown = change.state == State.UNKNOWN
     if unknown:
-        context.update(error_title="We're not sure yet", error=UNKNOWN_MESSAGE)
+        context.update(error_title=messages.NOT_SURE_TITLE, error=messages.MANAGE_UNKNOWN_MESSAGE)
     elif change.reason == "healthie_refused":
-        context.update(error_title="Not changed", error=REFUSED_BY_HEALTHIE)
+        context.update(error_title=messages.NOT_CHANGED_TITLE, error=messages.REFUSED_BY_HEALTHIE)
     else:
-        context.update(error_title="Not changed yet", error=FAILED_MESSAGE)
+        context.update(
+            error_title=messages.NOT_CHANGED_YET_TITLE, error=messages.MANAGE_FAILED_MESSAGE
+        )
     return render(request, "scheduling/manage/review.html", context, status=202 if unknown else 503)
 
 
@@ -607,42 +629,39 @@ def reschedule_confirm(request: HttpRequest, token: str) -> HttpResponse:
 # Cancel
 
 
-@_private
-@require_http_methods(["GET", "POST"])
-@embeddable
-@origin_checked
-@pages.upstream_guard
-def cancel(request: HttpRequest, token: str) -> HttpResponse:
-    """GET: the confirmation step (optional reason; mints the idempotency key). POST: cancel."""
+def _cancellable_or_404(token: str) -> Booking:
     booking = _booking_or_404(token)
     if booking.status not in (Booking.Status.CONFIRMED, Booking.Status.CANCELLED):
         raise Http404
+    return booking
+
+
+@_private
+@require_http_methods(["GET", "POST"])
+@embeddable
+@_signed_step(CancelToken, load=_cancellable_or_404)
+@pages.upstream_guard
+def cancel(request: HttpRequest, booking: Booking, step: CancelToken | None) -> HttpResponse:
+    """GET: the confirmation step (optional reason; mints the idempotency key). POST: cancel."""
     context = {
         **_appointment_context(booking),
-        "cancel_url": reverse("scheduling:manage_cancel", kwargs={"token": token}),
+        "cancel_url": reverse("scheduling:manage_cancel", kwargs={"token": booking.manage_token}),
         "reason_max": REASON_MAX,
     }
-    if request.method == "GET":
+    if step is None:
         decision = _decisions(booking).cancel
         if not decision.allowed:
             return _refused(request, booking, "cancel", decision)
-        payload = {"booking": booking.reference, "idempotency_key": uuid.uuid4().hex}
-        context["form_token"] = tokens.sign("manage-cancel", payload)
+        step = CancelToken(booking=booking.reference, idempotency_key=uuid.uuid4().hex)
+        context["form_token"] = step.sign()
         return render(request, "scheduling/manage/cancel.html", context)
-    form_token = request.POST.get("form_token")
-    try:
-        payload = tokens.unsign("manage-cancel", form_token)
-    except tokens.TokenInvalid as exc:
-        return _bad_token(request, booking, exc)
-    if payload.get("booking") != booking.reference:
-        return _bad_token(request, booking, tokens.TokenInvalid("other booking"))
     reason = request.POST.get("reason", "").strip()[:REASON_MAX]
     try:
         outcome = services.booking_cancel(
-            booking=booking, idempotency_key=payload["idempotency_key"], note=reason
+            booking=booking, idempotency_key=step.idempotency_key, note=reason
         )
-    except services.ChangeMismatch:
-        return _bad_token(request, booking, tokens.TokenInvalid("does not fit"))
+    except services.ChangeMismatch as exc:
+        raise tokens.TokenInvalid("does not fit") from exc
     booking, change = outcome.booking, outcome.change
     State = BookingChange.State
     if change.state == State.DONE:
@@ -653,14 +672,16 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
             return redirect(_manage_url(booking))
         return _refused(request, booking, "cancel", decision)
     unknown = change.state == State.UNKNOWN
+    if unknown:
+        error = messages.MANAGE_UNKNOWN_MESSAGE
+    elif change.reason == "healthie_refused":
+        error = messages.REFUSED_BY_HEALTHIE
+    else:
+        error = messages.MANAGE_FAILED_MESSAGE
     context.update(
-        form_token=form_token,
+        form_token=request.POST.get("form_token"),
         reason=reason,
-        error_title="We're not sure yet" if unknown else "Not cancelled yet",
-        error=UNKNOWN_MESSAGE
-        if unknown
-        else REFUSED_BY_HEALTHIE
-        if change.reason == "healthie_refused"
-        else FAILED_MESSAGE,
+        error_title=messages.NOT_SURE_TITLE if unknown else messages.NOT_CANCELLED_YET_TITLE,
+        error=error,
     )
     return render(request, "scheduling/manage/cancel.html", context, status=202 if unknown else 503)
