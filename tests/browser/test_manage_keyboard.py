@@ -21,7 +21,7 @@ from tests.browser.conftest import (
     tab_to,
 )
 from tests.scheduling.conftest import DAYS_AHEAD, days_ahead
-from tests.scheduling.test_manage import book
+from tests.scheduling.manage.helpers import book
 
 CLINIC_ZONE = "America/New_York"  # the booking was made in New York time (test_manage.book)
 

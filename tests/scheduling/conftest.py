@@ -1,7 +1,5 @@
 """Booking flow tests: real PostgreSQL, the real sandbox over HTTP, Django's test client."""
 
-import html
-import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -18,19 +16,11 @@ from django.utils import timezone
 
 from integrations.healthie.client import HealthieClient
 from scheduling.models import AppointmentTypePlan, Booking, BookingPage, ProviderVideoRoute
+from tests.scheduling.html import Page
 
 ORIGIN = "http://testserver"
 VIDEO = "Healthie Video Call"
 NEW_YORK = "America/New_York"
-
-DAY_BUTTON = re.compile(
-    r'<button type="submit" name="day" value="(?P<value>[^"]+)" aria-label="(?P<label>[^"]+)"'
-    r' class="(?P<cls>[^"]*)"(?P<disabled> disabled)?'
-)
-TIME_BUTTON = re.compile(
-    r'<button type="submit" name="slot" value="(?P<value>[^"]+)" class="time">(?P<label>[^<]+)'
-)
-
 
 # How far ahead tests book and move appointments by default: past every clinic's minimum notice
 # and cancellation window (24 hours at most in the demo seed), whatever the pinned instant.
@@ -42,18 +32,23 @@ def days_ahead(days: int, tz: str = NEW_YORK) -> date:
     return timezone.now().astimezone(ZoneInfo(tz)).date() + timedelta(days=days)
 
 
-def hidden(content: str, name: str) -> str:
-    match = re.search(rf'<input type="hidden" name="{name}" value="([^"]*)"', content)
-    assert match, f"no hidden input {name}"
-    return html.unescape(match[1])
+def hidden(content, name: str) -> str:
+    """The value of the page's (first) hidden input named `name`."""
+    return Page(content).hidden(name)
 
 
-def open_days(content: str) -> list[str]:
-    return [m["value"] for m in DAY_BUTTON.finditer(content) if not m["disabled"]]
+def day_buttons(content) -> list:
+    """The calendar's day buttons (each submits `day`), named with the full date."""
+    return Page(content).buttons(name="day")
 
 
-def times(content: str) -> list[tuple[str, str]]:
-    return [(html.unescape(m["value"]), m["label"]) for m in TIME_BUTTON.finditer(content)]
+def open_days(content) -> list[str]:
+    return [b.value for b in day_buttons(content) if not b.disabled]
+
+
+def times(content) -> list[tuple[str, str]]:
+    """(value, accessible name) of each time button (each submits `slot`)."""
+    return [(b.value, b.accessible_name) for b in Page(content).buttons(name="slot")]
 
 
 @pytest.fixture(autouse=True)
@@ -121,14 +116,7 @@ class Patient:
     def hold(self, times_response, slot: str | None = None):
         content = times_response.content.decode()
         slot = slot or times(content)[0][0]
-        form = content[content.index('<form method="post"') :]
-        form = form[: form.index("</form>")]
-        data = {
-            name: html.unescape(value)
-            for name, value in re.findall(
-                r'<input type="hidden" name="(\w+)" value="([^"]*)"', form
-            )
-        }
+        data = Page(content).form(action=f"/book/{self.slug}/hold/").hidden_fields()
         data["slot"] = slot
         return self.post(f"/book/{self.slug}/hold/", data), slot
 

@@ -10,15 +10,16 @@ from icalendar import Calendar
 from integrations.healthie.client import HealthieClient
 from scheduling.models import Booking, BookingPage
 from tests.scheduling.conftest import (
-    DAY_BUTTON,
     VIDEO,
     Patient,
+    day_buttons,
     days_ahead,
     hidden,
     open_days,
     query_of,
     times,
 )
+from tests.scheduling.html import Page
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -70,12 +71,13 @@ def test_full_flow_books_one_healthie_appointment(patient, sandbox):
     responses.append(calendar)
     content = calendar.content.decode()
     assert calendar.status_code == 200
-    buttons = list(DAY_BUTTON.finditer(content))
-    assert buttons and all(FULL_DATE.match(b["label"]) for b in buttons)
-    assert any(b["disabled"] for b in buttons) and any(not b["disabled"] for b in buttons)
+    page = Page(content)
+    buttons = day_buttons(content)
+    assert buttons and all(FULL_DATE.match(b.accessible_name) for b in buttons)
+    assert any(b.disabled for b in buttons) and any(not b.disabled for b in buttons)
     first_open = open_days(content)[0]
-    assert f'name="month" value="{first_open[:7]}"' in content
-    assert "<table" in content and 'scope="col"' in content
+    assert first_open[:7] in [e.value for e in page.iter() if e.get("name") == "month"]
+    assert page.find_all("table") and page.find_all("columnheader")
 
     # Times of a day far enough ahead to be open all day, grouped, buttons named with the time.
     times_response = patient.times_page(patient.open_days_from(days_ahead(2))[0])
@@ -83,8 +85,8 @@ def test_full_flow_books_one_healthie_appointment(patient, sandbox):
     content = times_response.content.decode()
     found = times(content)
     assert found and all(CLOCK.match(label) for _, label in found)
-    assert '<h3 id="times-morning">Morning</h3>' in content
-    assert 'aria-current="true"' in content  # the chosen day
+    assert Page(content).headings("Morning", level=3)
+    assert Page(content).find_all("button", aria_current="true")  # the chosen day
 
     # Picking a time holds it and leads to the details form.
     hold, slot = patient.hold(times_response)
@@ -95,7 +97,7 @@ def test_full_flow_books_one_healthie_appointment(patient, sandbox):
     responses.append(details)
     content = details.content.decode()
     for label in ("First name", "Last name", "Email", "Phone"):
-        assert re.search(rf'<label for="id_\w+">{label}</label>', content)
+        assert Page(content).one("textbox", label)
 
     review = patient.submit_details(details)
     responses.append(review)
@@ -177,8 +179,14 @@ def test_prefill_reaches_the_details_form(patient):
     assert hidden(content, "first_name") == "Grace"
     hold, _ = patient.hold(times_response)
     details = patient.details_page(hold).content.decode()
-    assert 'value="Grace"' in details
-    assert 'value="grace.hopper@example.com"' in details
+    assert Page(details).one("textbox", "First name").value == "Grace"
+    assert Page(details).one("textbox", "Email").value == "grace.hopper@example.com"
+
+
+def is_the_picker(fragment: str) -> bool:
+    """The fragment starts with the div#picker (no page around it)."""
+    root = next(child for child in Page(fragment).children if not isinstance(child, str))
+    return root.tag == "div" and root.get("id") == "picker"
 
 
 def test_htmx_swaps_only_the_picker_and_pushes_the_step_url(patient):
@@ -187,15 +195,16 @@ def test_htmx_swaps_only_the_picker_and_pushes_the_step_url(patient):
     response = patient.get("/book/riverside/times/", params, HTTP_HX_REQUEST="true")
     content = response.content.decode()
     assert response.status_code == 200
-    assert "<html" not in content and content.lstrip().startswith('<div id="picker"')
-    assert 'id="times-heading" tabindex="-1" data-focus-after-swap' in content
-    assert "data-announce=" in content
+    assert "<html" not in content and is_the_picker(content)
+    heading = Page(content).one("heading", re.compile(r"^Times on "))
+    assert heading["id"] == "times-heading" and heading["tabindex"] == "-1"
+    assert "data-focus-after-swap" in heading.attrs and "data-announce" in heading.attrs
     assert response["HX-Push-Url"].startswith("/book/riverside/times/?")
     assert f"day={day}" in response["HX-Push-Url"]
     assert "HX-Request" in response["Vary"]
     # Month navigation swaps the picker too; without htmx the same URL is a full page.
     month = patient.get("/book/riverside/calendar/", patient.flow_params(), HTTP_HX_REQUEST="true")
-    assert month.content.decode().lstrip().startswith('<div id="picker"')
+    assert is_the_picker(month.content.decode())
     assert "<html" in patient.get("/book/riverside/times/", params).content.decode()
 
 
@@ -229,7 +238,8 @@ def test_without_tz_the_clinic_zone_is_used_and_the_page_asks_the_browser(pages,
     content = response.content.decode()
     assert response.status_code == 200
     assert "data-tz-detect" in content  # booking.js adds ?tz= from Intl.DateTimeFormat
-    assert '<option value="America/New_York" selected>' in content
+    [selected] = [o for o in Page(content).find_all("option") if "selected" in o.attrs]
+    assert selected.value == "America/New_York"
 
 
 def test_first_available_books_with_a_free_provider(pages, sandbox):

@@ -14,7 +14,7 @@ from scheduling.manage import services as manage_services
 from scheduling.manage.tasks import settle_unknown_changes
 from scheduling.models import Booking, BookingChange, SlotHold
 from tests.scheduling.conftest import NEW_YORK, appointments_at, hidden, run_threads, times
-from tests.scheduling.test_manage import Manager, book, healthie_appointment, text
+from tests.scheduling.manage.helpers import Manager, book, healthie_appointment, text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
