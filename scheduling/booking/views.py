@@ -88,6 +88,10 @@ class ConfirmToken(DetailsToken):
     PURPOSE = "confirm"
     patient: dict = field(default_factory=dict)
 
+    def __post_init__(self):
+        if not isinstance(self.patient, dict) or not self.patient:
+            raise tokens.TokenInvalid("no patient details")
+
     def booking_arguments(self) -> dict:
         return {
             "idempotency_key": self.idempotency_key,
