@@ -131,6 +131,8 @@ def test_lost_answer_that_cannot_be_checked_yet_is_settled_later(pages, sandbox,
         "healthie", "timeout", operation="updateAppointment", when="after", timeout_seconds=3
     )
     # Healthie answers the read before the update, then no reads until the test says so.
+    # (No sandbox fault can pass the first `appointment` read and fail the read-back of the same
+    # request: faults have no "after the first N calls", so the app's read is wrapped here.)
     original, reads = manage_services._read, []
 
     def read(booking):
