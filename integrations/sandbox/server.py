@@ -40,6 +40,8 @@ class Fault:
 
     `when="after"` runs the vendor first and then loses the answer: the write happened but the
     caller never hears of it (the case a client must settle by looking the result up).
+    `skip` lets that many matching calls through untouched first (e.g. a read that works, then
+    the read-back of the same request fails).
     """
 
     vendor: str
@@ -51,7 +53,9 @@ class Fault:
     timeout_seconds: float = 30.0
     retry_after: int | None = None
     when: str = "before"
+    skip: int = 0
     hits: int = 0
+    skipped: int = 0
 
     def __post_init__(self):
         if self.kind not in FAULT_KINDS:
@@ -92,6 +96,9 @@ class SandboxState:
         with self.lock:
             for fault in self.faults:
                 live = fault.matches(vendor, operation) and not fault.exhausted
+                if live and fault.skipped < fault.skip:
+                    fault.skipped += 1
+                    return None
                 if live and random.random() < fault.rate:
                     fault.hits += 1
                     return fault
@@ -256,7 +263,8 @@ def control(state: SandboxState, request: Request) -> Response:
             return Response.json({"now": state.clock.now().isoformat()})
         if route == ("POST", "/faults"):
             faults = payload if isinstance(payload, list) else [payload]
-            added = [Fault(**{k: v for k, v in f.items() if k != "hits"}) for f in faults]
+            counters = {"hits", "skipped"}
+            added = [Fault(**{k: v for k, v in f.items() if k not in counters}) for f in faults]
             with state.lock:
                 state.faults.extend(added)
             return Response.json({"faults": [asdict(f) for f in state.faults]})

@@ -2,6 +2,8 @@
 with a minimal counter vendor so these tests do not depend on any one vendor's emulator."""
 
 import threading
+import time
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -105,6 +107,28 @@ def test_latency_fault_delays_and_counts(server):
     assert [c["fault"] for c in calls] == ["latency", "latency", None]
     assert all(c["duration_ms"] >= 300 for c in calls[:2])
     assert calls[2]["duration_ms"] < 300
+
+
+def test_skip_lets_the_first_matching_calls_through(server):
+    server.post(
+        "/_sandbox/faults",
+        json={"vendor": "counter", "kind": "http_500", "operation": "bump", "skip": 2},
+    )
+    statuses = [server.post("/counter/bump").status_code for _ in range(4)]
+    assert statuses == [200, 200, 500, 200]  # count=1 after the two skipped
+    assert server.get("/counter/peek").json()["count"] == 3
+
+
+def test_a_ticking_clock_starts_at_the_instant_and_runs_on(server):
+    answer = server.post(
+        "/_sandbox/clock", json={"now": "2027-03-14T06:30:00+00:00", "tick": True}
+    ).json()
+    assert answer["frozen"] is False
+    first = datetime.fromisoformat(server.get("/counter/peek").json()["now"])
+    time.sleep(0.05)
+    second = datetime.fromisoformat(server.get("/counter/peek").json()["now"])
+    start = datetime(2027, 3, 14, 6, 30, tzinfo=UTC)
+    assert start <= first < second < start + timedelta(seconds=5)
 
 
 def test_clock_can_be_frozen_and_released_and_reset_clears_everything(server):

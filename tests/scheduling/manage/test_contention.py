@@ -9,8 +9,6 @@ import pytest
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from integrations.errors import TransientError
-from scheduling.manage import services as manage_services
 from scheduling.manage.tasks import settle_unknown_changes
 from scheduling.models import Booking, BookingChange, SlotHold
 from tests.scheduling.conftest import NEW_YORK, appointments_at, hidden, run_threads, times
@@ -123,26 +121,15 @@ def test_lost_answer_is_settled_by_reading_the_appointment_back(pages, sandbox):
 
 
 @override_settings(HEALTHIE_TIMEOUT_SECONDS=1, HEALTHIE_MAX_RETRIES=0)
-def test_lost_answer_that_cannot_be_checked_yet_is_settled_later(pages, sandbox, monkeypatch):
+def test_lost_answer_that_cannot_be_checked_yet_is_settled_later(pages, sandbox):
     booking = book()
     manager = Manager(booking)
     review, slot = manager.to_review()
     sandbox.fault(
         "healthie", "timeout", operation="updateAppointment", when="after", timeout_seconds=3
     )
-    # Healthie answers the read before the update, then no reads until the test says so.
-    # (No sandbox fault can pass the first `appointment` read and fail the read-back of the same
-    # request: faults have no "after the first N calls", so the app's read is wrapped here.)
-    original, reads = manage_services._read, []
-
-    def read(booking):
-        reads.append(booking.pk)
-        if len(reads) > 1 and not healthie_back:
-            raise TransientError("healthie", "appointment", "HTTP 500")
-        return original(booking)
-
-    healthie_back = False
-    monkeypatch.setattr(manage_services, "_read", read)
+    # Healthie answers the read before the update, then no reads until it is back.
+    sandbox.fault("healthie", "http_500", operation="appointment", skip=1, count=None)
     response = manager.confirm(review)
     content = text(response)
     assert response.status_code == 202
@@ -156,7 +143,7 @@ def test_lost_answer_that_cannot_be_checked_yet_is_settled_later(pages, sandbox,
     assert booking.sequence == 0  # the mirror waits for Healthie's word
 
     # Healthie answers again: the manage page settles it (it happened) without resending.
-    healthie_back = True
+    sandbox.http.delete("/_sandbox/faults").raise_for_status()
     page = text(manager.page())
     change.refresh_from_db()
     assert (change.state, change.reason) == ("done", "settled_found")
@@ -222,26 +209,20 @@ def test_healthie_down_while_choosing_a_time_is_a_clear_error(pages, sandbox):
 
 
 @override_settings(HEALTHIE_TIMEOUT_SECONDS=1, HEALTHIE_MAX_RETRIES=0)
-def test_the_beat_sweeper_settles_a_lost_change_nobody_looks_at(pages, sandbox, monkeypatch):
+def test_the_beat_sweeper_settles_a_lost_change_nobody_looks_at(pages, sandbox):
     booking = book()
     manager = Manager(booking)
     review, slot = manager.to_review()
     sandbox.fault(
         "healthie", "timeout", operation="updateAppointment", when="after", timeout_seconds=3
     )
-    original, reads = manage_services._read, []
-
-    def read(booking):  # the read before the update works; the read-back after it does not
-        reads.append(booking.pk)
-        if len(reads) > 1 and len(reads) < 3:
-            raise TransientError("healthie", "appointment", "HTTP 500")
-        return original(booking)
-
-    monkeypatch.setattr(manage_services, "_read", read)
+    # The read before the update works; the read-back after it does not.
+    sandbox.fault("healthie", "http_500", operation="appointment", skip=1, count=None)
     assert manager.confirm(review).status_code == 202
     change = booking.changes.get()
     assert change.state == BookingChange.State.UNKNOWN
     assert settle_unknown_changes() == 0  # too fresh: the patient's page may still settle it
+    sandbox.http.delete("/_sandbox/faults").raise_for_status()
 
     BookingChange.objects.filter(pk=change.pk).update(
         updated_at=timezone.now() - timedelta(minutes=5)
