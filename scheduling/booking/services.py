@@ -227,9 +227,7 @@ def booking_settle(*, booking_id: int) -> Booking:
         try:
             found = _lookup(booking)
         except TransientError:
-            logger.info(
-                "booking id %s: settle lookup failed, stays %s", booking.pk, booking.status
-            )
+            logger.info("booking id %s: settle lookup failed, stays %s", booking.pk, booking.status)
             return booking
         if found is not None:
             _confirm(booking, found, reason="settled_found")
