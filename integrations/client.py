@@ -6,7 +6,8 @@ send once (`transport.send`: network failures and retryable statuses become type
 interpret the answer (the vendor's own error reading), retry TransientErrors under the client's
 RetryPolicy (`transport.with_retries`), and log the outcome with its duration.
 
-A vendor client adds only its settings and headers or auth, `_interpret` (what its answers and
+A vendor client adds only its settings and headers or auth (`settings_prefix` names them: the
+url, timeout and credentials default to `settings.<PREFIX>_…`), `_interpret` (what its answers and
 errors mean), `_routine` (which refusals are business as usual) and its operations. A client
 whose credentials expire overrides `_attempt` to fetch, attach and renew them.
 """
@@ -15,9 +16,10 @@ import logging
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, NotRequired, Self, TypedDict, TypeVar
 
 import httpx
+from django.conf import settings
 
 from integrations import readers, transport
 from integrations.errors import RejectedError, VendorError
@@ -27,20 +29,49 @@ T = TypeVar("T")
 HEADERS = {"Accept": "application/json", "User-Agent": "clinic-scheduling"}
 
 
+class ClientOptions(TypedDict):
+    """What every vendor client's constructor takes besides its own settings; each one left out
+    (or None) comes from settings: `<PREFIX>_API_URL`, `<PREFIX>_TIMEOUT_SECONDS` (else
+    `VENDOR_TIMEOUT_SECONDS`), and the client's `default_retry_policy()`."""
+
+    url: NotRequired[str | None]
+    timeout: NotRequired[float | None]
+    retry_policy: NotRequired[transport.RetryPolicy | None]
+
+
 class VendorClient:
     """Holds one pooled httpx.Client; use it as a context manager or call close()."""
 
     vendor: ClassVar[str]  # the name in errors and logs
+    settings_prefix: ClassVar[str]  # "HEALTHIE": its settings are HEALTHIE_API_URL, ...
     # The attributes `repr` shows. Never a key, secret, password or token.
     shown: ClassVar[tuple[str, ...]] = ("url",)
 
-    def __init__(self, *, url: str, timeout: float, retry_policy: transport.RetryPolicy):
-        self.url = url
+    def __init__(
+        self,
+        *,
+        url: str | None = None,
+        timeout: float | None = None,
+        retry_policy: transport.RetryPolicy | None = None,
+    ):
+        self.url = url or self._setting("API_URL")
+        if timeout is None:
+            timeout = getattr(
+                settings, f"{self.settings_prefix}_TIMEOUT_SECONDS", settings.VENDOR_TIMEOUT_SECONDS
+            )
         self.timeout = timeout
-        self.retry_policy = retry_policy
+        self.retry_policy = retry_policy or self.default_retry_policy()
         # The vendor module's logger, so log lines say which client wrote them.
         self.logger = logging.getLogger(type(self).__module__)
         self._http = transport.make_client(timeout=timeout, headers=dict(HEADERS))
+
+    def _setting(self, name: str, given: Any = None) -> Any:
+        """`given` unless it is None, else `settings.<PREFIX>_<name>`."""
+        return getattr(settings, f"{self.settings_prefix}_{name}") if given is None else given
+
+    def default_retry_policy(self) -> transport.RetryPolicy:
+        """The policy when the constructor is given none."""
+        return transport.RetryPolicy()
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.shown)

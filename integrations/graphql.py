@@ -10,12 +10,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 import httpx
 
-from integrations import transport
-from integrations.client import VendorClient
+from integrations.client import ClientOptions, VendorClient
 from integrations.errors import (
     ContractError,
     FieldMessage,
@@ -50,14 +49,9 @@ class GraphQLClient(VendorClient):
     """A VendorClient whose operations are named GraphQL documents, POSTed to `url`."""
 
     def __init__(
-        self,
-        *,
-        operations: dict[str, tuple[str, bool]],
-        url: str,
-        timeout: float,
-        retry_policy: transport.RetryPolicy,
+        self, *, operations: dict[str, tuple[str, bool]], **options: Unpack[ClientOptions]
     ):
-        super().__init__(url=url, timeout=timeout, retry_policy=retry_policy)
+        super().__init__(**options)
         self._operations = operations
 
     def _execute(

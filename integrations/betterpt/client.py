@@ -40,15 +40,14 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
-from django.conf import settings
 from django.core.cache import cache as django_cache
 
-from integrations import graphql, readers, transport
+from integrations import graphql, readers
 from integrations.betterpt.types import Outreach, VideoRoom
-from integrations.client import json_or_none
+from integrations.client import ClientOptions, json_or_none
 from integrations.errors import (
     ContractError,
     RejectedError,
@@ -174,40 +173,28 @@ class _Unauthorized(Exception):
 # The client
 
 
-def default_retry_policy() -> transport.RetryPolicy:
-    return transport.RetryPolicy()
-
-
 class BetterPTClient(graphql.GraphQLClient):
     """Holds one pooled httpx.Client; use it as a context manager or call close()."""
 
     vendor = VENDOR
+    settings_prefix = "BETTERPT"
     shown = ("url", "client_id")  # never the secret
 
     def __init__(
         self,
         *,
-        url: str | None = None,
         token_url: str | None = None,
         audience: str | None = None,
         client_id: str | None = None,
         client_secret: str | None = None,
-        timeout: float | None = None,
-        retry_policy: transport.RetryPolicy | None = None,
         clock: Callable[[], float] = time.time,
+        **options: Unpack[ClientOptions],
     ):
-        super().__init__(
-            operations=load_operations(),
-            url=url or settings.BETTERPT_API_URL,
-            timeout=settings.VENDOR_TIMEOUT_SECONDS if timeout is None else timeout,
-            retry_policy=retry_policy or default_retry_policy(),
-        )
-        self.token_url = token_url or settings.BETTERPT_TOKEN_URL
-        self.audience = settings.BETTERPT_AUDIENCE if audience is None else audience
-        self.client_id = settings.BETTERPT_CLIENT_ID if client_id is None else client_id
-        self._client_secret = (
-            settings.BETTERPT_CLIENT_SECRET if client_secret is None else client_secret
-        )
+        super().__init__(operations=load_operations(), **options)
+        self.token_url = token_url or self._setting("TOKEN_URL")
+        self.audience = self._setting("AUDIENCE", audience)
+        self.client_id = self._setting("CLIENT_ID", client_id)
+        self._client_secret = self._setting("CLIENT_SECRET", client_secret)
         self.tokens = TokenCache(
             token_cache_key(self.token_url, self.client_id, self.audience), clock=clock
         )

@@ -34,15 +34,14 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import quote
 
 import httpx
-from django.conf import settings
 from django.core.cache import cache as django_cache
 
-from integrations import readers, transport
-from integrations.client import VendorClient, json_or_none
+from integrations import readers
+from integrations.client import ClientOptions, VendorClient, json_or_none
 from integrations.errors import (
     ContractError,
     FieldMessage,
@@ -95,10 +94,6 @@ class Session:
     refresh_token: str | None
     expires_at: float  # epoch seconds
     refresh_expires_at: float | None = None
-
-
-def default_retry_policy() -> transport.RetryPolicy:
-    return transport.RetryPolicy(max_attempts=3)
 
 
 def session_cache_key(url: str, email: str) -> str:
@@ -159,26 +154,22 @@ class HCWClient(VendorClient):
     """
 
     vendor = VENDOR  # `repr` shows the url only: never the password or a token
+    settings_prefix = "HCW"
 
     def __init__(
         self,
         *,
-        url: str | None = None,
         email: str | None = None,
         password: str | None = None,
-        timeout: float | None = None,
-        retry_policy: transport.RetryPolicy | None = None,
         cache=None,
         clock: Callable[[], float] = time.time,
         renew_margin_seconds: float = RENEW_MARGIN_SECONDS,
+        **options: Unpack[ClientOptions],
     ):
-        super().__init__(
-            url=(url or settings.HCW_API_URL).rstrip("/"),
-            timeout=settings.VENDOR_TIMEOUT_SECONDS if timeout is None else timeout,
-            retry_policy=retry_policy or default_retry_policy(),
-        )
-        self._email = email if email is not None else settings.HCW_SCHEDULER_EMAIL
-        self._password = password if password is not None else settings.HCW_SCHEDULER_PASSWORD
+        super().__init__(**options)
+        self.url = self.url.rstrip("/")
+        self._email = self._setting("SCHEDULER_EMAIL", email)
+        self._password = self._setting("SCHEDULER_PASSWORD", password)
         self.clock = clock
         self.renew_margin_seconds = renew_margin_seconds
         self._sessions = SessionStore(session_cache_key(self.url, self._email), cache)

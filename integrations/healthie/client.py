@@ -24,12 +24,13 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 import httpx
 from django.conf import settings
 
 from integrations import graphql, notices, transport
+from integrations.client import ClientOptions
 from integrations.errors import (
     ContractError,
     FieldMessage,
@@ -112,37 +113,41 @@ def load_operations() -> dict[str, tuple[str, bool]]:
     return graphql.load_operations(OPERATIONS_DIR)
 
 
-def default_retry_policy() -> transport.RetryPolicy:
-    """HEALTHIE_MAX_RETRIES retries after the first attempt."""
-    return transport.RetryPolicy(max_attempts=max(1, settings.HEALTHIE_MAX_RETRIES + 1))
+class OpenTimeQuery(TypedDict):
+    """What every open-time read (days, slots, next slot) is asked about, as keyword arguments."""
+
+    appointment_type_id: str
+    provider_id: NotRequired[str | None]
+    provider_ids: NotRequired[list[str] | None]
+    org_level: NotRequired[bool | None]
+    contact_type: NotRequired[str | None]
+    timezone: NotRequired[str | None]
+    appointment_to_reschedule_id: NotRequired[str | None]
 
 
 class HealthieClient(graphql.GraphQLClient):
     """Holds one pooled httpx.Client; use it as a context manager or call close()."""
 
     vendor = VENDOR
+    settings_prefix = "HEALTHIE"
     shown = ("url", "api_version")  # never the key
 
     def __init__(
         self,
         *,
-        url: str | None = None,
         api_key: str | None = None,
         api_version: str | None = None,
         authorization_shard: str | None = None,
-        timeout: float | None = None,
-        retry_policy: transport.RetryPolicy | None = None,
+        **options: Unpack[ClientOptions],
     ):
-        super().__init__(
-            operations=load_operations(),
-            url=url or settings.HEALTHIE_API_URL,
-            timeout=settings.HEALTHIE_TIMEOUT_SECONDS if timeout is None else timeout,
-            retry_policy=retry_policy or default_retry_policy(),
-        )
-        self._api_key = settings.HEALTHIE_API_KEY if api_key is None else api_key
-        self.api_version = api_version or settings.HEALTHIE_API_VERSION
-        shard = settings.HEALTHIE_AUTHORIZATION_SHARD
-        self.authorization_shard = shard if authorization_shard is None else authorization_shard
+        super().__init__(operations=load_operations(), **options)
+        self._api_key = self._setting("API_KEY", api_key)
+        self.api_version = api_version or self._setting("API_VERSION")
+        self.authorization_shard = self._setting("AUTHORIZATION_SHARD", authorization_shard)
+
+    def default_retry_policy(self) -> transport.RetryPolicy:
+        """HEALTHIE_MAX_RETRIES retries after the first attempt."""
+        return transport.RetryPolicy(max_attempts=max(1, settings.HEALTHIE_MAX_RETRIES + 1))
 
     # ----------------------------------------------------------------------------------------
     # Appointment types and providers
@@ -190,17 +195,11 @@ class HealthieClient(graphql.GraphQLClient):
     def days_available(
         self,
         *,
-        appointment_type_id: str,
-        provider_id: str | None = None,
-        provider_ids: list[str] | None = None,
-        org_level: bool | None = None,
-        contact_type: str | None = None,
         month: date | None = None,
         start: date | None = None,
         end: date | None = None,
-        timezone: str | None = None,
-        appointment_to_reschedule_id: str | None = None,
         public: bool = False,
+        **query: Unpack[OpenTimeQuery],
     ) -> list[date]:
         """Days with open time in `month` or start..end (inclusive). https://docs.gethealthie.com/reference/2026-01-01/queries/daysavailableforrange"""
         if (start is None) != (end is None):
@@ -208,42 +207,26 @@ class HealthieClient(graphql.GraphQLClient):
         if month is not None and start is not None:
             raise ValueError("pass month or start/end, not both")
         variables = {
-            **_open_time_query(
-                appointment_type_id, provider_id, provider_ids, org_level, contact_type, timezone
-            ),
+            **_open_time_query(query),
             "date_from_month": month.isoformat() if month else None,
             "start_date": start.isoformat() if start else None,
             # ISO8601DateTime in 2026-01-01; a bare date keeps the documented whole-day meaning.
             "end_date": end.isoformat() if end else None,
-            "appointment_to_reschedule_id": appointment_to_reschedule_id,
         }
         days = self._execute("daysAvailableForRange", variables, public=public)
         with self._reading("daysAvailableForRange"):
             return sorted({parse_date(day) for day in days or [] if day})
 
     def available_slots(
-        self,
-        *,
-        appointment_type_id: str,
-        day: date,
-        timezone: str | None = None,
-        provider_id: str | None = None,
-        provider_ids: list[str] | None = None,
-        org_level: bool | None = None,
-        contact_type: str | None = None,
-        appointment_to_reschedule_id: str | None = None,
-        public: bool = False,
+        self, *, day: date, public: bool = False, **query: Unpack[OpenTimeQuery]
     ) -> list[Slot]:
         """Open slots on one day (longer ranges time out), fully booked ones left out. https://docs.gethealthie.com/reference/2026-01-01/queries/availableslotsforrange"""
         variables = {
-            **_open_time_query(
-                appointment_type_id, provider_id, provider_ids, org_level, contact_type, timezone
-            ),
+            **_open_time_query(query),
             **dict.fromkeys(
                 ("start_date", "end_date", "start_date_boundary", "end_date_boundary"),
                 day.isoformat(),
             ),
-            "appointment_to_reschedule_id": appointment_to_reschedule_id,
         }
         slots = self._execute("availableSlotsForRange", variables, public=public)
         with self._reading("availableSlotsForRange"):
@@ -256,25 +239,16 @@ class HealthieClient(graphql.GraphQLClient):
     def next_available_slot(
         self,
         *,
-        appointment_type_id: str,
-        provider_id: str | None = None,
-        provider_ids: list[str] | None = None,
-        org_level: bool | None = None,
-        contact_type: str | None = None,
-        timezone: str | None = None,
         not_before: date | None = None,
         not_after: date | None = None,
-        appointment_to_reschedule_id: str | None = None,
         public: bool = False,
+        **query: Unpack[OpenTimeQuery],
     ) -> datetime | None:
         """Start of the next open slot, None if there is none. https://docs.gethealthie.com/reference/2026-01-01/queries/nextavailableslot"""
         variables = {
-            **_open_time_query(
-                appointment_type_id, provider_id, provider_ids, org_level, contact_type, timezone
-            ),
+            **_open_time_query(query),
             "start_date_boundary": not_before.isoformat() if not_before else None,
             "end_date_boundary": not_after.isoformat() if not_after else None,
-            "appointment_to_reschedule_id": appointment_to_reschedule_id,
         }
         value = self._execute("nextAvailableSlot", variables, public=public)
         if not value:
@@ -600,16 +574,15 @@ def _note_warnings(operation: str, extensions: Any) -> None:
 # Variables
 
 
-def _open_time_query(
-    appointment_type_id: str,
-    provider_id: str | None,
-    provider_ids: list[str] | None,
-    org_level: bool | None,
-    contact_type: str | None,
-    timezone: str | None,
-) -> dict[str, Any]:
+def _open_time_query(query: OpenTimeQuery) -> dict[str, Any]:
     """What every open-time read sends. Healthie needs provider_id even across providers (any
     one of them) plus org_level."""
+    unknown = query.keys() - OpenTimeQuery.__annotations__.keys()
+    if unknown or "appointment_type_id" not in query:
+        what = f"unexpected {sorted(unknown)}" if unknown else "appointment_type_id is required"
+        raise TypeError(f"open-time query: {what}")
+    provider_id, provider_ids = query.get("provider_id"), query.get("provider_ids")
+    org_level = query.get("org_level")
     if not provider_id and not provider_ids:
         raise ValueError("provider_id or provider_ids is required")
     if provider_ids:
@@ -622,9 +595,10 @@ def _open_time_query(
         providers = {"provider_id": provider_id, "org_level": org_level}
     return {
         **providers,
-        "appt_type_id": appointment_type_id,
-        "contact_type": contact_type,
-        "timezone": timezone,
+        "appt_type_id": query["appointment_type_id"],
+        "contact_type": query.get("contact_type"),
+        "timezone": query.get("timezone"),
+        "appointment_to_reschedule_id": query.get("appointment_to_reschedule_id"),
     }
 
 

@@ -26,13 +26,12 @@ import logging
 import re
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
-from django.conf import settings
 
 from integrations import transport
-from integrations.client import VendorClient
+from integrations.client import ClientOptions, VendorClient
 from integrations.errors import (
     ContractError,
     FieldMessage,
@@ -80,29 +79,19 @@ _STATE = re.compile(r"[A-Z]{2}")
 _DOB = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def default_retry_policy() -> transport.RetryPolicy:
-    return transport.RetryPolicy(max_attempts=3)
-
-
 class QualiphyClient(VendorClient):
     """Holds one pooled httpx.Client; use it as a context manager or call close()."""
 
     vendor = VENDOR  # `repr` shows the url only: never the key
+    settings_prefix = "QUALIPHY"
 
-    def __init__(
-        self,
-        *,
-        url: str | None = None,
-        api_key: str | None = None,
-        timeout: float | None = None,
-        retry_policy: transport.RetryPolicy | None = None,
-    ):
-        super().__init__(
-            url=(url or settings.QUALIPHY_API_URL).rstrip("/"),
-            timeout=settings.VENDOR_TIMEOUT_SECONDS if timeout is None else timeout,
-            retry_policy=retry_policy or default_retry_policy(),
-        )
-        self._api_key = settings.QUALIPHY_API_KEY if api_key is None else api_key
+    def __init__(self, *, api_key: str | None = None, **options: Unpack[ClientOptions]):
+        super().__init__(**options)
+        self.url = self.url.rstrip("/")
+        self._api_key = self._setting("API_KEY", api_key)
+
+    def default_retry_policy(self) -> transport.RetryPolicy:
+        return transport.RetryPolicy(max_attempts=3)
 
     # ----------------------------------------------------------------------------------------
 

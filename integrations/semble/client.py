@@ -27,13 +27,14 @@ from collections.abc import Iterator
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import quote
 
 import httpx
 from django.conf import settings
 
 from integrations import graphql, transport
+from integrations.client import ClientOptions
 from integrations.errors import (
     ContractError,
     FieldMessage,
@@ -93,33 +94,23 @@ def is_object_id(value: str) -> bool:
     return bool(_OBJECT_ID.match(value or ""))
 
 
-def default_retry_policy() -> transport.RetryPolicy:
-    return transport.RetryPolicy()
-
-
 class SembleClient(graphql.GraphQLClient):
     """Holds one pooled httpx.Client; use it as a context manager or call close()."""
 
     vendor = VENDOR  # `repr` shows the url only: never the token
+    settings_prefix = "SEMBLE"
 
     def __init__(
         self,
         *,
-        url: str | None = None,
         api_token: str | None = None,
         questionnaire_host: str | None = None,
-        timeout: float | None = None,
-        retry_policy: transport.RetryPolicy | None = None,
         page_size: int = PAGE_SIZE,
+        **options: Unpack[ClientOptions],
     ):
-        super().__init__(
-            operations=load_operations(),
-            url=url or settings.SEMBLE_API_URL,
-            timeout=settings.VENDOR_TIMEOUT_SECONDS if timeout is None else timeout,
-            retry_policy=retry_policy or default_retry_policy(),
-        )
-        self._api_token = settings.SEMBLE_API_TOKEN if api_token is None else api_token
-        self.questionnaire_host = questionnaire_host or settings.SEMBLE_QUESTIONNAIRE_HOST
+        super().__init__(operations=load_operations(), **options)
+        self._api_token = self._setting("API_TOKEN", api_token)
+        self.questionnaire_host = questionnaire_host or self._setting("QUESTIONNAIRE_HOST")
         self.page_size = page_size
 
     # ----------------------------------------------------------------------------------------
