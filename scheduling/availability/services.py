@@ -1,12 +1,13 @@
 """Availability writes: slot holds (one live hold per provider and start, by a database
 uniqueness guarantee) and dropping cached availability when a provider's calendar changes."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from scheduling.availability import selectors
 from scheduling.common import conf
 from scheduling.models import Booking, BookingPage, SlotHold
 
@@ -52,6 +53,40 @@ def hold_place(
             contact_type=contact_type,
             provider_choice=provider_choice,
         )
+
+
+def hold_open_slot(
+    *, page: BookingPage, appointment_type_id: str, contact_type: str,
+    provider_ids: tuple[str, ...], tz: str, day: date, start: datetime, length: timedelta,
+    provider_choice: str, replaces: str | None = None,
+) -> SlotHold:  # fmt: skip
+    """Hold `start` with the first of the page's providers still open then (one, unless the
+    patient chose "first available"). Raises SlotTaken when none is, and UpstreamUnavailable
+    when Healthie cannot say."""
+    slots = selectors.open_times(
+        page=page,
+        appointment_type_id=appointment_type_id,
+        contact_type=contact_type,
+        provider_ids=provider_ids,
+        tz=tz,
+        day=day,
+        keep_hold_token=replaces,
+    )
+    for provider_id in next((s.provider_ids for s in slots if s.start == start), ()):
+        try:
+            return hold_place(
+                page=page,
+                provider_id=provider_id,
+                start=start,
+                end=start + length,
+                appointment_type_id=appointment_type_id,
+                contact_type=contact_type,
+                provider_choice=provider_choice,
+                replaces=replaces,
+            )
+        except SlotTaken:
+            continue
+    raise SlotTaken
 
 
 def hold_insert(

@@ -7,13 +7,11 @@ so a shared or hand-edited link lands on the first step that still needs an answ
 
 from dataclasses import dataclass, field, replace
 from datetime import date
-from urllib.parse import urlencode
-
-from django.urls import reverse
 
 from integrations.healthie.types import AppointmentType
 from scheduling.common import conf, timefmt
 from scheduling.common.messages import NOTICES
+from scheduling.common.stepstate import StepState
 from scheduling.models import BookingPage
 
 ANY_PROVIDER = "any"
@@ -21,7 +19,7 @@ PREFILL_FIELDS = ("first_name", "last_name", "email", "phone")
 
 
 @dataclass(frozen=True)
-class FlowState:
+class FlowState(StepState):
     page: BookingPage
     type_id: str = ""
     contact: str = ""
@@ -83,34 +81,18 @@ class FlowState:
             return (self.provider,)
         return self.page.provider_set
 
-    @property
-    def notice_text(self) -> str:
-        return NOTICES.get(self.notice, "")
+    # -- writing (common.stepstate) -------------------------------------------------------------
 
-    # -- writing -------------------------------------------------------------------------------
-
-    def params(self, **overrides) -> dict[str, str]:
-        values = {
+    def _values(self) -> dict[str, str]:
+        return {
             "type": self.type_id,
             "contact": self.contact,
             "provider": self.provider if self.page.org_level else "",
-            "month": self.month.strftime("%Y-%m") if self.month else "",
-            "day": self.day.isoformat() if self.day else "",
+            **self._dates(),
             "tz": self.tz if self.tz_detected else "",
             "hold": self.hold,
             **self.prefill,
         }
-        for key, value in overrides.items():
-            if isinstance(value, date):
-                value = value.strftime("%Y-%m") if key == "month" else value.isoformat()
-            values[key] = value or ""
-        return {k: v for k, v in values.items() if v}
 
-    def url(self, step: str, **overrides) -> str:
-        query = urlencode(self.params(**overrides))
-        path = reverse(f"scheduling:{step}", kwargs={"slug": self.page.slug})
-        return f"{path}?{query}" if query else path
-
-    def hidden_fields(self, **overrides) -> list[tuple[str, str]]:
-        """The state as hidden inputs for GET forms (the day picker, the zone switcher)."""
-        return list(self.params(**overrides).items())
+    def _url_kwargs(self) -> dict[str, str]:
+        return {"slug": self.page.slug}

@@ -153,12 +153,3 @@ class PatientDetailsForm(forms.Form):
         """Healthie's own field messages (it refused a detail we accepted)."""
         for field, message in messages.items():
             self.add_error(field if field in self.fields else None, message)
-
-
-# Healthie's completeCheckout field names -> ours.
-VENDOR_FIELDS = {
-    "first_name": "first_name",
-    "last_name": "last_name",
-    "email": "email",
-    "phone_number": "phone",
-}

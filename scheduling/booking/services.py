@@ -25,7 +25,6 @@ from integrations.errors import (
 )
 from scheduling.availability import selectors as availability_selectors
 from scheduling.availability import services as availability_services
-from scheduling.booking.forms import VENDOR_FIELDS
 from scheduling.common import conf
 from scheduling.common.queue import enqueue
 from scheduling.common.upstream import healthie
@@ -37,6 +36,14 @@ logger = logging.getLogger(__name__)
 
 Status = Booking.Status
 SETTLE_TASK = "scheduling.booking.tasks.settle_booking"
+
+# Healthie's completeCheckout field names -> the patient's details (the form's names too).
+VENDOR_FIELDS = {
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "email": "email",
+    "phone_number": "phone",
+}
 
 
 class NotOffered(Exception):

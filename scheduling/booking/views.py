@@ -7,7 +7,7 @@ return full pages.
 """
 
 import uuid
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,99 +22,17 @@ from scheduling.availability import services as availability_services
 from scheduling.booking import calendar_files, selectors, services
 from scheduling.booking.flow import ANY_PROVIDER, PREFILL_FIELDS, FlowState
 from scheduling.booking.forms import PatientDetailsForm
+from scheduling.booking.steps import ConfirmToken, DetailsToken, TimesToken
 from scheduling.common import conf, messages, pages, timefmt, tokens
 from scheduling.common.origin import embeddable
 from scheduling.common.upstream import UpstreamUnavailable
 from scheduling.models import Booking, BookingPage
 from scheduling.provisioning import selectors as provisioning_selectors
 
-# -- Step tokens: what each POST carries from the step before, signed (common.tokens) ----------
-
-
-@dataclass(frozen=True)
-class TimesToken(tokens.StepToken):
-    """The times list of one day: which page, type, contact type, provider, day and zone."""
-
-    PURPOSE = "times"
-    page: str
-    type: str
-    contact: str
-    provider: str
-    day: str
-    tz: str
-    tz_detected: bool = True
-    hold: str = ""
-
-    def belongs_to(self, page: BookingPage) -> bool:
-        return self.page == page.slug
-
-
-@dataclass(frozen=True)
-class DetailsToken(tokens.StepToken):
-    """A held slot, and the idempotency key minted for booking it."""
-
-    PURPOSE = "details"
-    page: str
-    hold: str
-    hold_expires: str
-    idempotency_key: str
-    provider_id: str
-    provider: str
-    type: str
-    contact: str
-    start: str
-    tz: str
-    tz_detected: bool
-
-    def belongs_to(self, page: BookingPage) -> bool:
-        return self.page == page.slug
-
-    @property
-    def start_at(self) -> datetime:
-        return datetime.fromisoformat(self.start)
-
-    @property
-    def hold_expires_at(self) -> datetime:
-        return datetime.fromisoformat(self.hold_expires)
-
-    def details(self) -> "DetailsToken":
-        return DetailsToken(**{f.name: getattr(self, f.name) for f in fields(DetailsToken)})
-
-
-@dataclass(frozen=True)
-class ConfirmToken(DetailsToken):
-    """The held slot and the details the patient reviewed: everything booking it needs."""
-
-    PURPOSE = "confirm"
-    patient: dict = field(default_factory=dict)
-
-    def __post_init__(self):
-        if not isinstance(self.patient, dict) or not self.patient:
-            raise tokens.TokenInvalid("no patient details")
-
-    def booking_arguments(self) -> dict:
-        return {
-            "idempotency_key": self.idempotency_key,
-            "hold_token": self.hold,
-            "provider_choice": self.provider,
-            "provider_id": self.provider_id,
-            "appointment_type_id": self.type,
-            "contact_type": self.contact,
-            "start": self.start_at,
-            "patient_timezone": self.tz,
-            "patient": services.PatientDetails(**self.patient),
-        }
-
 
 def _bad_token(request, page: BookingPage, exc: tokens.TokenInvalid):
-    return pages.bad_token(
-        request,
-        exc,
-        expired=messages.BOOKING_EXPIRED_MESSAGE,
-        unreadable=messages.BOOKING_UNREADABLE_MESSAGE,
-        page=page,
-        restart=reverse("scheduling:start", kwargs={"slug": page.slug}),
-    )
+    restart = reverse("scheduling:start", kwargs={"slug": page.slug})
+    return pages.bad_token(request, exc, "booking", page=page, restart=restart)
 
 
 def _signed_step(token_type: type[tokens.StepToken], field: str):
@@ -197,6 +115,16 @@ def page_list(request: HttpRequest) -> HttpResponse:
     return render(request, "scheduling/page_list.html", {"pages": pages})
 
 
+def _choose(request, state: FlowState, types, step: str, choices: list[dict]) -> HttpResponse:
+    """One of the choice steps (type, contact type, provider): a list of links onwards."""
+    context = {**_common(state, types), "step": step, "choices": choices}
+    return render(request, "scheduling/choose.html", {**context, "heading": messages.CHOOSE[step]})
+
+
+def _choice(label: str, url: str, detail: str = "") -> dict:
+    return {"label": label, "detail": detail, "url": url}
+
+
 @require_GET
 @embeddable
 @pages.upstream_guard
@@ -207,22 +135,16 @@ def step_type(request: HttpRequest, slug: str) -> HttpResponse:
             state = FlowState.from_query(page, {**request.GET.dict(), "type": types[0].id}, types)
             state = state.with_default_tz(_clinic_timezone(page))
         return _onward(state)
+
+    def onward(type_id: str) -> str:
+        chosen = FlowState.from_query(page, {**request.GET.dict(), "type": type_id}, types)
+        return chosen.with_default_tz(state.tz).url("contact")
+
     choices = [
-        {
-            "label": t.name,
-            "detail": f"{t.length_minutes} minutes" if t.length_minutes else "",
-            "url": FlowState.from_query(page, {**request.GET.dict(), "type": t.id}, types)
-            .with_default_tz(state.tz)
-            .url("contact"),
-        }
+        _choice(t.name, onward(t.id), f"{t.length_minutes} minutes" if t.length_minutes else "")
         for t in types
     ]
-    return render(
-        request,
-        "scheduling/choose.html",
-        {**_common(state, types), "step": "type", "heading": "What would you like to book?",
-         "choices": choices},
-    )  # fmt: skip
+    return _choose(request, state, types, "type", choices)
 
 
 @require_GET
@@ -234,19 +156,10 @@ def step_contact(request: HttpRequest, slug: str) -> HttpResponse:
         return _onward(state)
     chosen = next(t for t in types if t.id == state.type_id)
     choices = [
-        {
-            "label": pages.CONTACT_LABELS.get(c, c),
-            "detail": "",
-            "url": state.url("provider", contact=c),
-        }
+        _choice(pages.CONTACT_LABELS.get(c, c), state.url("provider", contact=c))
         for c in chosen.contact_types
     ]
-    return render(
-        request,
-        "scheduling/choose.html",
-        {**_common(state, types), "step": "contact", "heading": "How would you like to meet?",
-         "choices": choices},
-    )  # fmt: skip
+    return _choose(request, state, types, "contact", choices)
 
 
 @require_GET
@@ -256,29 +169,14 @@ def step_provider(request: HttpRequest, slug: str) -> HttpResponse:
     page, types, state = _load(request, slug)
     if _first_missing_step(state) != "provider":
         return _onward(state)
-    choices = []
+    choices = [
+        _choice(p.name or f"Provider {p.id}", state.url("calendar", provider=p.id))
+        for p in availability_selectors.providers_for_page(page=page)
+    ]
     if page.offer_first_available:
-        choices.append(
-            {
-                "label": "First available",
-                "detail": "The earliest time with any of our providers",
-                "url": state.url("calendar", provider=ANY_PROVIDER),
-            }
-        )
-    for provider in availability_selectors.providers_for_page(page=page):
-        choices.append(
-            {
-                "label": provider.name or f"Provider {provider.id}",
-                "detail": "",
-                "url": state.url("calendar", provider=provider.id),
-            }
-        )
-    return render(
-        request,
-        "scheduling/choose.html",
-        {**_common(state, types), "step": "provider", "heading": "Who would you like to see?",
-         "choices": choices},
-    )  # fmt: skip
+        url = state.url("calendar", provider=ANY_PROVIDER)
+        choices.insert(0, _choice(messages.FIRST_AVAILABLE, url, messages.FIRST_AVAILABLE_DETAIL))
+    return _choose(request, state, types, "provider", choices)
 
 
 def _availability_args(state: FlowState) -> dict:
@@ -293,31 +191,16 @@ def _availability_args(state: FlowState) -> dict:
 
 def _picker_context(request, state: FlowState, types) -> dict:
     """The month grid, and the times of the chosen day when there is one."""
-    today = timezone.now().astimezone(ZoneInfo(state.tz)).date()
-    this_month = today.replace(day=1)
-    first_open = None
-    month = state.day.replace(day=1) if state.day else state.month
-    if month is None:
-        first_open = availability_selectors.first_open_day(**_availability_args(state))
-        month = (first_open or today).replace(day=1)
-    month = max(month, this_month)
-    state = replace(state, month=month)
-    open_days = set(availability_selectors.open_days(**_availability_args(state), month=month))
-    weeks = timefmt.month_grid(month, open_days, today, state.day)
-    context = {
-        **_common(state, types),
-        "state": state,
-        "month_label": timefmt.month_name(month),
-        "weeks": weeks,
-        "has_open_days": bool(open_days),
-        "prev_url": state.url("calendar", month=timefmt.add_months(month, -1), day="")
-        if month > this_month
-        else "",
-        "prev_label": timefmt.month_name(timefmt.add_months(month, -1)),
-        "next_url": state.url("calendar", month=timefmt.add_months(month, 1), day=""),
-        "next_label": timefmt.month_name(timefmt.add_months(month, 1)),
-        "nothing_soon": first_open is None and state.month is None and not state.day,
-    }
+    state, picker = pages.month_picker(
+        state,
+        today=timezone.now().astimezone(ZoneInfo(state.tz)).date(),
+        calendar_step="calendar",
+        first_open_day=lambda: availability_selectors.first_open_day(**_availability_args(state)),
+        open_days=lambda month: availability_selectors.open_days(
+            **_availability_args(state), month=month
+        ),
+    )
+    context = {**_common(state, types), **picker}
     if state.day:
         context.update(_times_context(state))
     return context
@@ -407,29 +290,19 @@ def hold_create(request: HttpRequest, page: BookingPage, step: TimesToken) -> Ht
     if start is None or chosen is None:
         raise tokens.TokenInvalid("bad slot")
     try:
-        slots = availability_selectors.open_times(
-            **_availability_args(state), day=day, keep_hold_token=state.hold or None
+        hold = availability_services.hold_open_slot(
+            **_availability_args(state),
+            day=day,
+            start=start,
+            length=timedelta(minutes=chosen.length_minutes or 30),
+            provider_choice=state.provider,
+            replaces=state.hold or None,
         )
     except UpstreamUnavailable:
         return redirect(state.url("times", notice="unavailable"))
-    candidates = next((s.provider_ids for s in slots if s.start == start), ())
-    end = start + timedelta(minutes=chosen.length_minutes or 30)
-    for provider_id in candidates:
-        try:
-            hold = availability_services.hold_place(
-                page=page,
-                provider_id=provider_id,
-                start=start,
-                end=end,
-                appointment_type_id=state.type_id,
-                contact_type=state.contact,
-                provider_choice=state.provider,
-                replaces=state.hold or None,
-            )
-        except availability_services.SlotTaken:
-            continue
-        return redirect(state.url("details", hold=hold.token, day="", month=""), permanent=False)
-    return redirect(state.url("times", notice="taken"))
+    except availability_services.SlotTaken:
+        return redirect(state.url("times", notice="taken"))
+    return redirect(state.url("details", hold=hold.token, day="", month=""))
 
 
 def _hold_summary(hold_start: datetime, tz: str, provider, chosen_type, contact: str) -> dict:

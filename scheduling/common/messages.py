@@ -99,3 +99,18 @@ REFUSED_BY_HEALTHIE = (
 
 QUESTIONNAIRE_UNAVAILABLE_TITLE = "The questionnaire can't be opened right now"
 QUESTIONNAIRE_UNAVAILABLE_MESSAGE = "Please try again in a minute."
+
+# The booking flow's choice steps.
+CHOOSE = {
+    "type": "What would you like to book?",
+    "contact": "How would you like to meet?",
+    "provider": "Who would you like to see?",
+}
+FIRST_AVAILABLE = "First available"
+FIRST_AVAILABLE_DETAIL = "The earliest time with any of our providers"
+
+# What an expired or unreadable step token means, per flow: (expired, unreadable).
+TOKEN_PROBLEMS = {
+    "booking": (BOOKING_EXPIRED_MESSAGE, BOOKING_UNREADABLE_MESSAGE),
+    "manage": (MANAGE_EXPIRED_MESSAGE, MANAGE_UNREADABLE_MESSAGE),
+}

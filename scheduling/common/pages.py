@@ -3,13 +3,15 @@ page, the signed-step decorator that turns a bad step token into that page, the 
 Healthie cannot answer, and the labels of contact types. The texts live in common.messages."""
 
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
 from functools import wraps
 
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django_htmx.http import push_url
 
-from scheduling.common import messages, tokens
+from scheduling.common import messages, timefmt, tokens
 from scheduling.common.origin import origin_checked
 from scheduling.common.upstream import UpstreamUnavailable
 
@@ -61,14 +63,13 @@ def problem(
     return render(request, template, context, status=status)
 
 
-def bad_token(request, exc: tokens.TokenInvalid, *, expired: str, unreadable: str, **where):
-    """A step token that is expired (`expired` says what to do) or unreadable: a 400 problem
-    page; `where` is problem()'s page/restart/back."""
+def bad_token(request, exc: tokens.TokenInvalid, flow: str, **where):
+    """A step token of `flow` ("booking" or "manage") that is expired or unreadable: a 400
+    problem page saying what to do; `where` is problem()'s page/restart/back."""
+    expired, unreadable = messages.TOKEN_PROBLEMS[flow]
     if isinstance(exc, tokens.TokenExpired):
-        title, message = messages.EXPIRED_TITLE, expired
-    else:
-        title, message = messages.UNREADABLE_TITLE, unreadable
-    return problem(request, title, message, status=400, **where)
+        return problem(request, messages.EXPIRED_TITLE, expired, status=400, **where)
+    return problem(request, messages.UNREADABLE_TITLE, unreadable, status=400, **where)
 
 
 def signed_step(
@@ -130,3 +131,38 @@ def upstream_guard(view):
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
     return wrapped
+
+
+def month_picker(state, *, today: date, calendar_step: str, first_open_day, open_days):
+    """The month part of the day-and-time picker, for the booking flow and the reschedule
+    steps alike: the month asked for (or the first with an open day), never before this one.
+
+    `state` is a StepState; `first_open_day()` and `open_days(month)` read availability.
+    Returns the state with its month set, and the picker's context.
+    """
+    this_month = today.replace(day=1)
+    month = state.day.replace(day=1) if state.day else state.month
+    nothing_soon = False
+    if month is None:
+        first_open = first_open_day()
+        nothing_soon = first_open is None
+        month = (first_open or today).replace(day=1)
+    month = max(month, this_month)
+    state = replace(state, month=month)
+    days = set(open_days(month))
+    previous, following = timefmt.add_months(month, -1), timefmt.add_months(month, 1)
+    return state, {
+        "state": state,
+        "month_label": timefmt.month_name(month),
+        "weeks": timefmt.month_grid(month, days, today, state.day),
+        "has_open_days": bool(days),
+        "prev_url": state.url(calendar_step, month=previous, day="") if month > this_month else "",
+        "prev_label": timefmt.month_name(previous),
+        "next_url": state.url(calendar_step, month=following, day=""),
+        "next_label": timefmt.month_name(following),
+        "nothing_soon": nothing_soon,
+        "day_form_fields": state.hidden_fields(day="", month=""),
+        "tz_hidden": [(k, v) for k, v in state.params().items() if k != "tz"],
+        "tz_label": timefmt.zone_label(state.tz),
+        "tz_choices": timefmt.zone_choices(state.tz),
+    }

@@ -2,8 +2,8 @@
 
 This app acts with the clinic's staff key, so Healthie does not apply its patient rules to our
 calls: we apply them here (vendor-facts: "Reschedule / cancel"). The decision functions are pure
-(no I/O); `provider_setting` reads the provider's setting from Healthie, briefly cached for pages
-and fresh for the services that act on the answer.
+(no I/O); `selectors.provider_setting` reads the provider's setting from Healthie, briefly cached
+for pages and fresh for the services that act on the answer.
 
 When an action is refused, the patient sees the clinic's own words from Healthie
 (`cant_reschedule_message` / `cant_cancel_message`; a fallback when the clinic left it empty),
@@ -13,13 +13,7 @@ after a short sentence saying why (too close to the start, already rescheduled, 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from integrations.errors import TransientError
 from integrations.healthie.types import AppointmentSetting
-from scheduling.availability import selectors as availability_selectors
-from scheduling.common import conf
-from scheduling.common.upstream import UpstreamUnavailable, healthie
-
-SETTING_CACHE_SECONDS = 60
 
 FALLBACK_RESCHEDULE = "Please contact the clinic to change this appointment."
 FALLBACK_CANCEL = "Please contact the clinic to cancel this appointment."
@@ -60,6 +54,34 @@ def _minutes_left(start: datetime, now: datetime) -> float:
     return (start - now) / timedelta(minutes=1)
 
 
+def _refusal(
+    action: str, *, setting: AppointmentSetting | None, start: datetime, now: datetime,
+    is_cancelled: bool,
+) -> Decision | None:  # fmt: skip
+    """What refuses either action ("reschedule" or "cancel"); None when nothing does."""
+    reschedule = action == "reschedule"
+    fallback = FALLBACK_RESCHEDULE if reschedule else FALLBACK_CANCEL
+    message = None
+    if setting is not None:
+        message = setting.cant_reschedule_message if reschedule else setting.cant_cancel_message
+    if is_cancelled:
+        return _refuse("cancelled", message, fallback)
+    if start <= now:
+        return _refuse("past", message, fallback)
+    if setting is None:
+        return _refuse("no_rules", None, fallback)
+    if reschedule:
+        allowed = setting.allow_clients_to_reschedule_appt
+        notice = setting.minimum_advance_reschedule_time
+    else:
+        allowed, notice = setting.allow_clients_to_cancel_appt, setting.minimum_advance_cancel_time
+    if not allowed:
+        return _refuse(f"not_allowed_{action}", message, fallback)
+    if _minutes_left(start, now) < (notice or 0):
+        return _refuse(f"too_late_{action}", message, fallback)
+    return None
+
+
 def reschedule_decision(
     *,
     setting: AppointmentSetting | None,
@@ -69,21 +91,14 @@ def reschedule_decision(
     reschedule_count: int,
 ) -> Decision:
     """May the patient move this appointment now?"""
-    message = setting.cant_reschedule_message if setting else None
-    if is_cancelled:
-        return _refuse("cancelled", message, FALLBACK_RESCHEDULE)
-    if start <= now:
-        return _refuse("past", message, FALLBACK_RESCHEDULE)
-    if setting is None:
-        return _refuse("no_rules", None, FALLBACK_RESCHEDULE)
-    if not setting.allow_clients_to_reschedule_appt:
-        return _refuse("not_allowed_reschedule", message, FALLBACK_RESCHEDULE)
-    notice = setting.minimum_advance_reschedule_time or 0
-    if _minutes_left(start, now) < notice:
-        return _refuse("too_late_reschedule", message, FALLBACK_RESCHEDULE)
+    refusal = _refusal(
+        "reschedule", setting=setting, start=start, now=now, is_cancelled=is_cancelled
+    )
+    if refusal:
+        return refusal
     cap = setting.patient_reschedule_count_cap
     if cap is not None and reschedule_count >= cap:
-        return _refuse("cap_reached", message, FALLBACK_RESCHEDULE)
+        return _refuse("cap_reached", setting.cant_reschedule_message, FALLBACK_RESCHEDULE)
     return ALLOWED
 
 
@@ -91,40 +106,8 @@ def cancel_decision(
     *, setting: AppointmentSetting | None, start: datetime, now: datetime, is_cancelled: bool
 ) -> Decision:
     """May the patient cancel this appointment now?"""
-    message = setting.cant_cancel_message if setting else None
-    if is_cancelled:
-        return _refuse("cancelled", message, FALLBACK_CANCEL)
-    if start <= now:
-        return _refuse("past", message, FALLBACK_CANCEL)
-    if setting is None:
-        return _refuse("no_rules", None, FALLBACK_CANCEL)
-    if not setting.allow_clients_to_cancel_appt:
-        return _refuse("not_allowed_cancel", message, FALLBACK_CANCEL)
-    notice = setting.minimum_advance_cancel_time or 0
-    if _minutes_left(start, now) < notice:
-        return _refuse("too_late_cancel", message, FALLBACK_CANCEL)
-    return ALLOWED
-
-
-def provider_setting(*, provider_id: str, fresh: bool = False) -> AppointmentSetting | None:
-    """The provider's AppointmentSetting from Healthie (None: Healthie has none).
-
-    Cached for SETTING_CACHE_SECONDS with single flight for pages; `fresh=True` (the services,
-    right before acting) always asks Healthie. Raises UpstreamUnavailable when Healthie
-    cannot answer.
-    """
-
-    def fetch() -> AppointmentSetting | None:
-        return healthie().appointment_setting(provider_id=provider_id)
-
-    key = availability_selectors.cache_key("appointment-setting", provider_id)
-    timeout = min(SETTING_CACHE_SECONDS, conf.availability_cache_seconds()) or 1
-    try:
-        if fresh:
-            return fetch()
-        return availability_selectors.cached_call(key, fetch, timeout=timeout)
-    except TransientError as exc:
-        raise UpstreamUnavailable(str(exc)) from exc
+    refusal = _refusal("cancel", setting=setting, start=start, now=now, is_cancelled=is_cancelled)
+    return refusal or ALLOWED
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,50 @@
-"""Reads for the manage link: the open days and times a booking could move to (cached like the
-booking calendar's, and excluding the booking's own slot)."""
+"""Reads for the manage link: the booking a token opens, its history, the provider's rules from
+Healthie, and the open days and times it could move to (cached like the booking calendar's, and
+excluding the booking's own slot)."""
 
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from integrations.errors import (
-    TransientError,
-)
+from integrations.errors import TransientError
+from integrations.healthie.types import AppointmentSetting
 from scheduling.availability import selectors as availability_selectors
 from scheduling.common import conf
 from scheduling.common.upstream import UpstreamUnavailable, healthie
-from scheduling.models import Booking
+from scheduling.models import Booking, BookingChange
+
+SETTING_CACHE_SECONDS = 60
+
+
+def booking_for_token(*, token: str) -> Booking | None:
+    return Booking.objects.select_related("page").filter(manage_token=token).first()
+
+
+def changes_done(*, booking: Booking) -> list[BookingChange]:
+    """What happened to the appointment since it was booked, oldest first."""
+    return list(booking.changes.filter(state=BookingChange.State.DONE))
+
+
+def provider_setting(*, provider_id: str, fresh: bool = False) -> AppointmentSetting | None:
+    """The provider's AppointmentSetting from Healthie (None: Healthie has none).
+
+    Cached for SETTING_CACHE_SECONDS with single flight for pages; `fresh=True` (the services,
+    right before acting) always asks Healthie. Raises UpstreamUnavailable when Healthie
+    cannot answer.
+    """
+
+    def fetch() -> AppointmentSetting | None:
+        return healthie().appointment_setting(provider_id=provider_id)
+
+    key = availability_selectors.cache_key("appointment-setting", provider_id)
+    timeout = min(SETTING_CACHE_SECONDS, conf.availability_cache_seconds()) or 1
+    try:
+        if fresh:
+            return fetch()
+        return availability_selectors.cached_call(key, fetch, timeout=timeout)
+    except TransientError as exc:
+        raise UpstreamUnavailable(str(exc)) from exc
 
 
 def _reschedule_args(booking: Booking) -> dict:

@@ -18,7 +18,7 @@ Logs name bookings by database id and changes by id: never patient data, never t
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -33,7 +33,7 @@ from integrations.healthie.types import Appointment
 from scheduling.availability import services as availability_services
 from scheduling.booking import services as booking_services
 from scheduling.common.upstream import UpstreamUnavailable, healthie
-from scheduling.manage import rules
+from scheduling.manage import rules, selectors
 from scheduling.models import Booking, BookingChange, SlotHold
 from scheduling.provisioning import services as provisioning_services
 
@@ -280,13 +280,18 @@ def _record(
         return change, False
 
 
-def _prepare(booking: Booking, change: BookingChange, attempts_seen: int):
-    """Under the booking lock: the outcome to return now (done, answered meanwhile, or settled
-    from Healthie), or None when the change should be sent."""
+def _before_sending(booking: Booking, change: BookingChange, attempts_seen: int):
+    """Under the booking lock: (the outcome to return now, None) when the change is not to be
+    sent (done, answered meanwhile, settled from Healthie, or Healthie unreachable), else
+    (None, (the provider's setting, Healthie's patient_reschedule_count)) from a fresh read,
+    which also settles an earlier, unanswered attempt of this change."""
     change.refresh_from_db()
     if change.state == State.DONE or change.attempts > attempts_seen:
-        return ChangeOutcome(booking, change)
-    return None
+        return ChangeOutcome(booking, change), None
+    fresh = _fresh_state(booking, change)
+    if fresh is None or fresh == "done":
+        return ChangeOutcome(booking, change), None
+    return None, fresh
 
 
 def _fresh_state(booking: Booking, change: BookingChange):
@@ -299,7 +304,7 @@ def _fresh_state(booking: Booking, change: BookingChange):
     """
     try:
         appointment = _read(booking)
-        setting = rules.provider_setting(provider_id=booking.provider_id, fresh=True)
+        setting = selectors.provider_setting(provider_id=booking.provider_id, fresh=True)
     except (TransientError, UpstreamUnavailable):
         if not (change.in_flight and change.attempts):
             _finish(change, State.FAILED, "healthie_unavailable")
@@ -317,6 +322,29 @@ def _patient_rules_apply(by: str, decision: rules.Decision) -> rules.Decision:
     if by == By.PATIENT or decision.code == "cancelled":
         return decision
     return rules.ALLOWED
+
+
+def reschedule_hold(
+    *, booking: Booking, day: date, tz: str, start: datetime, replaces: str | None = None
+) -> SlotHold:
+    """Hold a new time for the booking, if it is one of that day's open times (the booking's
+    own slot excepted). Raises SlotTaken when it is not (or no longer) free, and
+    UpstreamUnavailable when Healthie cannot say."""
+    starts = selectors.reschedule_open_times(
+        booking=booking, day=day, tz=tz, keep_hold_token=replaces
+    )
+    if start not in starts:
+        raise availability_services.SlotTaken
+    return availability_services.hold_place(
+        page=booking.page,
+        provider_id=booking.provider_id,
+        start=start,
+        end=start + _length(booking),
+        appointment_type_id=booking.appointment_type_id,
+        contact_type=booking.contact_type,
+        provider_choice=booking.provider_id,
+        replaces=replaces,
+    )
 
 
 def booking_reschedule(
@@ -351,12 +379,9 @@ def booking_reschedule(
     lost_answer = False
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
-        early = _prepare(booking, change, attempts_seen)
-        if early:
-            return early
-        fresh = _fresh_state(booking, change)  # also settles an earlier, unanswered attempt
-        if fresh is None or fresh == "done":
-            return ChangeOutcome(booking, change)
+        settled, fresh = _before_sending(booking, change, attempts_seen)
+        if settled:
+            return settled
         setting, healthie_count = fresh
         decision = rules.reschedule_decision(
             setting=setting,
@@ -440,12 +465,9 @@ def booking_cancel(
     lost_answer = False
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
-        early = _prepare(booking, change, attempts_seen)
-        if early:
-            return early
-        fresh = _fresh_state(booking, change)
-        if fresh is None or fresh == "done":
-            return ChangeOutcome(booking, change)
+        settled, fresh = _before_sending(booking, change, attempts_seen)
+        if settled:
+            return settled
         setting, _ = fresh
         decision = rules.cancel_decision(
             setting=setting,

@@ -12,8 +12,8 @@ Views parse input, call one service or selector, and render.
 import logging
 import re
 import uuid
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import datetime
 from functools import wraps
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -27,10 +27,12 @@ from django.views.defaults import page_not_found
 
 from scheduling.availability import selectors as availability_selectors
 from scheduling.availability import services as availability_services
-from scheduling.common import conf, messages, pages, timefmt, tokens
+from scheduling.common import messages, pages, timefmt, tokens
 from scheduling.common.origin import embeddable
 from scheduling.common.upstream import UpstreamUnavailable
 from scheduling.manage import rules, selectors, services
+from scheduling.manage.flow import RescheduleState
+from scheduling.manage.steps import CancelToken, ManageTimesToken, RescheduleToken
 from scheduling.models import Booking, BookingChange
 
 logger = logging.getLogger(__name__)
@@ -38,56 +40,6 @@ logger = logging.getLogger(__name__)
 # Manage tokens are URL-safe base64 (new_manage_token: 43 characters); anything else is not one.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,64}")
 REASON_MAX = 1000
-
-
-# ------------------------------------------------------------------------------------------------
-# Step tokens: what each POST carries from the step before, signed (common.tokens)
-
-
-@dataclass(frozen=True)
-class ManageTimesToken(tokens.StepToken):
-    """The new times of one day for this booking."""
-
-    PURPOSE = "manage-times"
-    booking: str
-    day: str
-    tz: str
-    hold: str = ""
-
-    def belongs_to(self, booking: Booking) -> bool:
-        return self.booking == booking.reference
-
-
-@dataclass(frozen=True)
-class RescheduleToken(tokens.StepToken):
-    """The held new time, and the idempotency key minted for moving the booking to it."""
-
-    PURPOSE = "manage-reschedule"
-    booking: str
-    hold: str
-    hold_expires: str
-    idempotency_key: str
-    start: str
-    tz: str
-
-    def belongs_to(self, booking: Booking) -> bool:
-        return self.booking == booking.reference
-
-    @property
-    def start_at(self) -> datetime:
-        return datetime.fromisoformat(self.start)
-
-
-@dataclass(frozen=True)
-class CancelToken(tokens.StepToken):
-    """The idempotency key minted for cancelling this booking."""
-
-    PURPOSE = "manage-cancel"
-    booking: str
-    idempotency_key: str
-
-    def belongs_to(self, booking: Booking) -> bool:
-        return self.booking == booking.reference
 
 
 # ------------------------------------------------------------------------------------------------
@@ -126,7 +78,7 @@ def _booking_or_404(token: str) -> Booking:
     """The booking this manage token opens; 404 (the same for every failure) otherwise."""
     if not TOKEN_SHAPE.fullmatch(token or ""):
         raise Http404
-    booking = Booking.objects.select_related("page").filter(manage_token=token).first()
+    booking = selectors.booking_for_token(token=token)
     if booking is None:
         raise Http404
     return booking
@@ -192,7 +144,7 @@ def _history(booking: Booking) -> list[dict]:
         BookingChange.By.HEALTHIE: "the clinic",
     }
     rows = []
-    for change in booking.changes.filter(state=BookingChange.State.DONE):
+    for change in selectors.changes_done(booking=booking):
         at = _when(change.done_at or change.created_at, tz)
         row = {"by": who[change.by], "at": f"{at['date']} at {at['time']}"}
         if change.kind == BookingChange.Kind.RESCHEDULE:
@@ -221,14 +173,7 @@ def _problem(request, booking: Booking, title: str, message: str, *, status: int
 
 
 def _bad_token(request, booking: Booking, exc: tokens.TokenInvalid):
-    return pages.bad_token(
-        request,
-        exc,
-        expired=messages.MANAGE_EXPIRED_MESSAGE,
-        unreadable=messages.MANAGE_UNREADABLE_MESSAGE,
-        page=booking.page,
-        back=_manage_url(booking),
-    )
+    return pages.bad_token(request, exc, "manage", page=booking.page, back=_manage_url(booking))
 
 
 def _signed_step(token_type: type[tokens.StepToken], *, load=None):
@@ -246,7 +191,7 @@ def _refused(request, booking: Booking, action: str, decision: rules.Decision):
 def _decisions(booking: Booking, healthie_count: int = 0) -> rules.Rules:
     """The rules for this booking (the provider's setting, briefly cached). Raises
     UpstreamUnavailable."""
-    setting = rules.provider_setting(provider_id=booking.provider_id)
+    setting = selectors.provider_setting(provider_id=booking.provider_id)
     return rules.booking_rules(
         booking=booking, setting=setting, now=timezone.now(), healthie_count=healthie_count
     )
@@ -266,6 +211,19 @@ def _reschedule_refusal(request, booking: Booking) -> HttpResponse | None:
             message=rules.FALLBACK_RESCHEDULE,
         )
     return None if decision.allowed else _refused(request, booking, "reschedule", decision)
+
+
+def _reschedule_page(view):
+    """A reschedule step's page (GET): private and embeddable like every manage page; the view
+    gets the booking the token opens (404), unless the patient may not reschedule it (the
+    refusal page), and Healthie being unreachable is the 503 page."""
+
+    @wraps(view)
+    def with_booking(request, token: str):
+        booking = _booking_or_404(token)
+        return _reschedule_refusal(request, booking) or view(request, booking)
+
+    return _private(require_GET(embeddable(pages.upstream_guard(with_booking))))
 
 
 @_private
@@ -328,94 +286,21 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 # Reschedule: day and time steps (the booking calendar's picker), hold, review, confirm
 
 
-@dataclass(frozen=True)
-class RescheduleState:
-    """The reschedule steps' state, read from query parameters (tz, month, day, hold, notice).
-
-    It quacks like booking.flow.FlowState where the calendar's picker partial reads it."""
-
-    booking: Booking
-    tz: str
-    month: date | None = None
-    day: date | None = None
-    hold: str = ""
-    notice: str = ""
-    prefill: dict[str, str] = field(default_factory=dict)  # the picker's prefill: none here
-
-    @classmethod
-    def from_query(cls, booking: Booking, query) -> "RescheduleState":
-        tz = query.get("tz", "")
-        if not timefmt.is_valid_timezone(tz):
-            tz = booking.patient_timezone
-        if not timefmt.is_valid_timezone(tz):
-            tz = conf.default_timezone()
-        notice = query.get("notice", "")
-        return cls(
-            booking=booking,
-            tz=tz,
-            month=timefmt.parse_month(query.get("month")),
-            day=timefmt.parse_day(query.get("day")),
-            hold=query.get("hold", "")[:64],
-            notice=notice if notice in messages.NOTICES else "",
-        )
-
-    @property
-    def notice_text(self) -> str:
-        return messages.NOTICES.get(self.notice, "")
-
-    def params(self, **overrides) -> dict[str, str]:
-        values = {
-            "tz": self.tz,
-            "month": self.month.strftime("%Y-%m") if self.month else "",
-            "day": self.day.isoformat() if self.day else "",
-            "hold": self.hold,
-        }
-        for key, value in overrides.items():
-            if isinstance(value, date):
-                value = value.strftime("%Y-%m") if key == "month" else value.isoformat()
-            values[key] = value or ""
-        return {k: v for k, v in values.items() if v}
-
-    def url(self, step: str, **overrides) -> str:
-        path = reverse(f"scheduling:{step}", kwargs={"token": self.booking.manage_token})
-        query = urlencode(self.params(**overrides))
-        return f"{path}?{query}" if query else path
-
-    def hidden_fields(self, **overrides) -> list[tuple[str, str]]:
-        return list(self.params(**overrides).items())
-
-
 def _picker_context(state: RescheduleState) -> dict:
     booking = state.booking
-    today = timezone.now().astimezone(ZoneInfo(state.tz)).date()
-    this_month = today.replace(day=1)
-    first_open = None
-    month = state.day.replace(day=1) if state.day else state.month
-    if month is None:
-        first_open = selectors.reschedule_first_open_day(booking=booking, tz=state.tz)
-        month = (first_open or today).replace(day=1)
-    month = max(month, this_month)
-    state = replace(state, month=month)
-    open_days = set(selectors.reschedule_open_days(booking=booking, month=month, tz=state.tz))
-    previous, following = timefmt.add_months(month, -1), timefmt.add_months(month, 1)
+    state, picker = pages.month_picker(
+        state,
+        today=timezone.now().astimezone(ZoneInfo(state.tz)).date(),
+        calendar_step="manage_calendar",
+        first_open_day=lambda: selectors.reschedule_first_open_day(booking=booking, tz=state.tz),
+        open_days=lambda month: selectors.reschedule_open_days(
+            booking=booking, month=month, tz=state.tz
+        ),
+    )
     context = {
         **_appointment_context(booking, state.tz),
-        "state": state,
-        "month_label": timefmt.month_name(month),
-        "weeks": timefmt.month_grid(month, open_days, today, state.day),
-        "has_open_days": bool(open_days),
-        "prev_url": state.url("manage_calendar", month=previous, day="")
-        if month > this_month
-        else "",
-        "prev_label": timefmt.month_name(previous),
-        "next_url": state.url("manage_calendar", month=following, day=""),
-        "next_label": timefmt.month_name(following),
-        "nothing_soon": first_open is None and state.month is None and not state.day,
+        **picker,
         "times_url": reverse("scheduling:manage_times", kwargs={"token": booking.manage_token}),
-        "day_form_fields": state.hidden_fields(day="", month=""),
-        "tz_hidden": [(k, v) for k, v in state.params().items() if k != "tz"],
-        "tz_label": timefmt.zone_label(state.tz),
-        "tz_choices": timefmt.zone_choices(state.tz),
         "type_length": booking.length_minutes,
     }
     if state.day:
@@ -453,29 +338,15 @@ def _render_picker(request, context: dict, *, status: int = 200, push: str = "")
     )
 
 
-@_private
-@require_GET
-@embeddable
-@pages.upstream_guard
-def reschedule_calendar(request: HttpRequest, token: str) -> HttpResponse:
-    booking = _booking_or_404(token)
-    refusal = _reschedule_refusal(request, booking)
-    if refusal:
-        return refusal
+@_reschedule_page
+def reschedule_calendar(request: HttpRequest, booking: Booking) -> HttpResponse:
     state = replace(RescheduleState.from_query(booking, request.GET), day=None)
     context = _picker_context(state)
     return _render_picker(request, context, push=context["state"].url("manage_calendar"))
 
 
-@_private
-@require_GET
-@embeddable
-@pages.upstream_guard
-def reschedule_times(request: HttpRequest, token: str) -> HttpResponse:
-    booking = _booking_or_404(token)
-    refusal = _reschedule_refusal(request, booking)
-    if refusal:
-        return refusal
+@_reschedule_page
+def reschedule_times(request: HttpRequest, booking: Booking) -> HttpResponse:
     state = RescheduleState.from_query(booking, request.GET)
     if state.day is None:
         return redirect(state.url("manage_calendar"))
@@ -502,24 +373,11 @@ def reschedule_hold(request: HttpRequest, booking: Booking, step: ManageTimesTok
         booking=booking, tz=step.tz, day=day, month=day.replace(day=1), hold=step.hold
     )
     try:
-        starts = selectors.reschedule_open_times(
-            booking=booking, day=day, tz=state.tz, keep_hold_token=state.hold or None
+        hold = services.reschedule_hold(
+            booking=booking, day=day, tz=state.tz, start=start, replaces=state.hold or None
         )
     except UpstreamUnavailable:
         return redirect(state.url("manage_times", notice="unavailable"))
-    if start not in starts:
-        return redirect(state.url("manage_times", notice="taken"))
-    try:
-        hold = availability_services.hold_place(
-            page=booking.page,
-            provider_id=booking.provider_id,
-            start=start,
-            end=start + (booking.end - booking.start),
-            appointment_type_id=booking.appointment_type_id,
-            contact_type=booking.contact_type,
-            provider_choice=booking.provider_id,
-            replaces=state.hold or None,
-        )
     except availability_services.SlotTaken:
         return redirect(state.url("manage_times", notice="taken"))
     return redirect(state.url("manage_review", hold=hold.token, day="", month=""))
@@ -543,16 +401,9 @@ def _review_context(booking: Booking, step: RescheduleToken, form_token: str) ->
     }
 
 
-@_private
-@require_GET
-@embeddable
-@pages.upstream_guard
-def reschedule_review(request: HttpRequest, token: str) -> HttpResponse:
+@_reschedule_page
+def reschedule_review(request: HttpRequest, booking: Booking) -> HttpResponse:
     """Old time → new time, and the button that moves it (mints the idempotency key)."""
-    booking = _booking_or_404(token)
-    refusal = _reschedule_refusal(request, booking)
-    if refusal:
-        return refusal
     state = RescheduleState.from_query(booking, request.GET)
     hold = availability_selectors.hold_get(token=state.hold)
     if (
@@ -608,21 +459,35 @@ def _reschedule_answer(request, step: RescheduleToken, outcome) -> HttpResponse:
         state = RescheduleState(booking=booking, tz=step.tz, day=day)
         return redirect(state.url("manage_times", notice="taken"))
     if change.state == State.REJECTED:
-        decision = outcome.decision or _decisions(booking).reschedule
-        if decision.allowed:  # e.g. the same time as now
-            return redirect(_manage_url(booking))
-        return _refused(request, booking, "reschedule", decision)
+        return _rejected(request, outcome, "reschedule")
+    error, status = _not_done(
+        change,
+        refused_title=messages.NOT_CHANGED_TITLE,
+        failed_title=messages.NOT_CHANGED_YET_TITLE,
+    )
     context = _review_context(booking, step, request.POST.get("form_token"))
-    unknown = change.state == State.UNKNOWN
-    if unknown:
-        context.update(error_title=messages.NOT_SURE_TITLE, error=messages.MANAGE_UNKNOWN_MESSAGE)
-    elif change.reason == "healthie_refused":
-        context.update(error_title=messages.NOT_CHANGED_TITLE, error=messages.REFUSED_BY_HEALTHIE)
-    else:
-        context.update(
-            error_title=messages.NOT_CHANGED_YET_TITLE, error=messages.MANAGE_FAILED_MESSAGE
-        )
-    return render(request, "scheduling/manage/review.html", context, status=202 if unknown else 503)
+    return render(request, "scheduling/manage/review.html", {**context, **error}, status=status)
+
+
+def _rejected(request, outcome, action: str) -> HttpResponse:
+    """A refused change: why, or the manage page when no rule refuses it (the same time)."""
+    decision = outcome.decision or getattr(_decisions(outcome.booking), action)
+    if decision.allowed:
+        return redirect(_manage_url(outcome.booking))
+    return _refused(request, outcome.booking, action, decision)
+
+
+def _not_done(change: BookingChange, *, refused_title: str, failed_title: str):
+    """The error on the form shown again, and its status: unknown (202: we will find out) or
+    failed (503: nothing changed, the same button tries again)."""
+    if change.state == BookingChange.State.UNKNOWN:
+        return {
+            "error_title": messages.NOT_SURE_TITLE,
+            "error": messages.MANAGE_UNKNOWN_MESSAGE,
+        }, 202
+    if change.reason == "healthie_refused":
+        return {"error_title": refused_title, "error": messages.REFUSED_BY_HEALTHIE}, 503
+    return {"error_title": failed_title, "error": messages.MANAGE_FAILED_MESSAGE}, 503
 
 
 # ------------------------------------------------------------------------------------------------
@@ -667,21 +532,11 @@ def cancel(request: HttpRequest, booking: Booking, step: CancelToken | None) -> 
     if change.state == State.DONE:
         return redirect(_booked_url(booking, "cancelled"))
     if change.state == State.REJECTED:
-        decision = outcome.decision or _decisions(booking).cancel
-        if decision.allowed:
-            return redirect(_manage_url(booking))
-        return _refused(request, booking, "cancel", decision)
-    unknown = change.state == State.UNKNOWN
-    if unknown:
-        error = messages.MANAGE_UNKNOWN_MESSAGE
-    elif change.reason == "healthie_refused":
-        error = messages.REFUSED_BY_HEALTHIE
-    else:
-        error = messages.MANAGE_FAILED_MESSAGE
-    context.update(
-        form_token=request.POST.get("form_token"),
-        reason=reason,
-        error_title=messages.NOT_SURE_TITLE if unknown else messages.NOT_CANCELLED_YET_TITLE,
-        error=error,
+        return _rejected(request, outcome, "cancel")
+    error, status = _not_done(
+        change,
+        refused_title=messages.NOT_CANCELLED_YET_TITLE,
+        failed_title=messages.NOT_CANCELLED_YET_TITLE,
     )
-    return render(request, "scheduling/manage/cancel.html", context, status=202 if unknown else 503)
+    context.update(form_token=request.POST.get("form_token"), reason=reason, **error)
+    return render(request, "scheduling/manage/cancel.html", context, status=status)

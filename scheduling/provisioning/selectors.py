@@ -16,6 +16,10 @@ from scheduling.models import (
 )
 
 
+def booking_by_reference(*, reference: str) -> Booking | None:
+    return Booking.objects.filter(reference=reference).first()
+
+
 def plan_for(appointment_type_id: str) -> AppointmentTypePlan | None:
     return AppointmentTypePlan.objects.filter(appointment_type_id=appointment_type_id).first()
 

@@ -152,16 +152,10 @@ def _betterpt_room(provision: Provision) -> None:
                 display_name=booking.appointment_type_name or "Video visit",
                 outreach=outreach,
             )
-        _save(
-            provision,
-            external_id=room.uid,
-            patient_url=room.patient_link,
-            details={
-                **provision.details,
-                "provider_url": room.provider_link,
-                "start": booking.start.isoformat(),
-            },
-        )
+        _video_ready(
+            provision, external_id=room.uid, patient_url=room.patient_link,
+            provider_url=room.provider_link,
+        )  # fmt: skip
     _write_video_link(provision, provision.details["provider_url"])
 
 
@@ -175,6 +169,21 @@ def _noting_lost_answers(provision: Provision):
         lost = provision.details.get("lost_answers", 0) + 1
         _save(provision, details={**provision.details, "lost_answers": lost})
         raise
+
+
+def _video_ready(provision: Provision, *, external_id: str, patient_url: str, provider_url: str):
+    """A video room or invite exists: its id and links are saved at once (a rerun continues
+    from them), with the start it was made for (a reschedule compares against it)."""
+    _save(
+        provision,
+        external_id=external_id,
+        patient_url=patient_url,
+        details={
+            **provision.details,
+            "provider_url": provider_url,
+            "start": provision.booking.start.isoformat(),
+        },
+    )
 
 
 def _write_video_link(provision: Provision, url: str) -> None:
@@ -248,16 +257,10 @@ def _hcw_invite(provision: Provision) -> None:
                 if not found:
                     raise
                 invite = found[0]
-        _save(
-            provision,
-            external_id=invite.id,
-            patient_url=invite.patient_url,
-            details={
-                **provision.details,
-                "provider_url": invite.doctor_url,
-                "start": booking.start.isoformat(),
-            },
-        )
+        _video_ready(
+            provision, external_id=invite.id, patient_url=invite.patient_url,
+            provider_url=invite.doctor_url,
+        )  # fmt: skip
     _write_video_link(provision, provision.details["provider_url"])
 
 

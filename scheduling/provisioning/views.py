@@ -11,7 +11,6 @@ from integrations.errors import VendorError
 from integrations.qualiphy import webhooks as qualiphy_webhooks
 from scheduling.common import messages, pages
 from scheduling.common.origin import embeddable
-from scheduling.models import Booking
 from scheduling.provisioning import selectors, services
 
 
@@ -20,7 +19,7 @@ from scheduling.provisioning import selectors, services
 def questionnaire(request: HttpRequest, reference: str) -> HttpResponse:
     """The patient's questionnaire: a fresh Semble integration token per click (they last a
     week), so a link from an old e-mail still opens."""
-    booking = Booking.objects.filter(reference=reference).first()
+    booking = selectors.booking_by_reference(reference=reference)
     if booking is None:
         raise Http404
     try:
