@@ -33,6 +33,7 @@ import itertools
 import json
 import re
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -242,30 +243,36 @@ class HCWSandbox:
         if operation == "patient-page":
             return self._patient_page(request)
         with self._lock:
-            if operation == "login-local":
-                return self._login(request)
-            if operation == "refresh-token":
-                return self._refresh(request)
-            user = self._authenticate(request)
-            if user is None:
-                return Response.json(UNAUTHORIZED, status=401)
-            if operation == "invite.create":
-                return self._create(request, user)
-            if operation == "invite.list":
-                return self._list(request, user)
-            if operation == "invite.revoke":
-                return self._revoke(invite_id)
-            invite = self._invites.get(invite_id)
-            if invite is None or not self._owns(user, invite):
-                return _not_found()
-            if operation == "invite.get":  # doctorURL only once a consultation exists
-                return Response.json(self._with_urls(invite, request, doctor_url=False))
-            if operation == "invite.update":
-                return self._update(request, user, invite)
-            if operation == "invite.delete":
-                del self._invites[invite["id"]]
-                return Response.json(invite)
-            return Response.json({"success": False, "error": "Consultation not found"}, 404)
+            try:
+                return self._handle(request, operation, invite_id)
+            except Refused as refusal:
+                return refusal.response
+
+    def _handle(self, request: Request, operation: str, invite_id: str | None) -> Response:
+        if operation == "login-local":
+            return self._login(request)
+        if operation == "refresh-token":
+            return self._refresh(request)
+        user = self._authenticate(request)
+        if user is None:
+            return Response.json(UNAUTHORIZED, status=401)
+        if operation == "invite.create":
+            return self._create(request, user)
+        if operation == "invite.list":
+            return self._list(request, user)
+        if operation == "invite.revoke":
+            return self._revoke(invite_id)
+        invite = self._invites.get(invite_id)
+        if invite is None or not self._owns(user, invite):
+            return _not_found()
+        if operation == "invite.get":  # doctorURL only once a consultation exists
+            return Response.json(self._with_urls(invite, request, doctor_url=False))
+        if operation == "invite.update":
+            return self._update(request, user, invite)
+        if operation == "invite.delete":
+            del self._invites[invite["id"]]
+            return Response.json(invite)
+        return Response.json({"success": False, "error": "Consultation not found"}, 404)
 
     # --- auth -----------------------------------------------------------------------------
 
@@ -366,30 +373,14 @@ class HCWSandbox:
             for k in ("translationOrganization", "guestPhoneNumber", "guestEmailAddress")
         ):
             return _refused("You must invite at least a patient translator or a guest!")
-        scheduled = None
-        if body.get("scheduledFor"):
-            scheduled = parse_when(body["scheduledFor"])
-            if scheduled is None:
-                return _refused("ScheduledFor is not a valid date")
-            if scheduled < self.clock.now():
-                return _refused(PAST)
+        scheduled = self._scheduled_for(body)
         if user["role"] == "scheduler" and not body.get("doctorEmail") and not body.get("queue"):
             return _refused("doctorEmail or queue is required.")
         tz = body.get("patientTZ") or None
         if tz is not None and (not isinstance(tz, str) or tz not in self._zones):
             return _refused(f"Unknown timezone identifier {tz}")
-        doctor = None
-        if body.get("doctorEmail"):
-            doctor = self._doctor(body["doctorEmail"])
-            if doctor is None:
-                return _refused(f"Doctor with email {body['doctorEmail']} not found")
-        queue_id = None
-        if body.get("queue"):
-            queue_id = self._queue(body["queue"])
-            if queue_id is None:
-                return Response.json(
-                    {"error": True, "message": f"Queue {body['queue']} doesn't exist"}, status=400
-                )
+        # Creating answers an unknown queue in another shape than updating does.
+        doctor, queue_id = self._doctor_and_queue(body, missing_queue=_no_such_queue)
         invite_id = f"{INVITE_ID_PREFIX}{next(self._invite_numbers):06x}"
         invite = self._record(
             invite_id,
@@ -414,6 +405,33 @@ class HCWSandbox:
         if send:
             self._notifications += 1
         return Response.json({"success": True, "invite": self._with_urls(invite, request)})
+
+    def _scheduled_for(self, body: dict) -> datetime | None:
+        """scheduledFor as creating and updating read it: refused when unreadable or past."""
+        if not body.get("scheduledFor"):
+            return None
+        scheduled = parse_when(body["scheduledFor"])
+        if scheduled is None:
+            raise Refused(_refused("ScheduledFor is not a valid date"))
+        if scheduled < self.clock.now():
+            raise Refused(_refused(PAST))
+        return scheduled
+
+    def _doctor_and_queue(
+        self, body: dict, *, missing_queue: Callable[[str], Response]
+    ) -> tuple[dict | None, str | None]:
+        """doctorEmail and queue, looked up: refused when either names nobody."""
+        doctor = None
+        if body.get("doctorEmail"):
+            doctor = self._doctor(body["doctorEmail"])
+            if doctor is None:
+                raise Refused(_refused(f"Doctor with email {body['doctorEmail']} not found"))
+        queue_id = None
+        if body.get("queue"):
+            queue_id = self._queue(body["queue"])
+            if queue_id is None:
+                raise Refused(missing_queue(f"Queue {body['queue']} doesn't exist"))
+        return doctor, queue_id
 
     def _patient_errors(self, body: dict) -> list[dict]:
         """validateInviteRequest: an array of {message}."""
@@ -459,23 +477,8 @@ class HCWSandbox:
         if invite["status"] == "ACCEPTED":
             return _refused("Can't edit Invite has been accepted by patient")
         body = _json(request)
-        scheduled = None
-        if body.get("scheduledFor"):
-            scheduled = parse_when(body["scheduledFor"])
-            if scheduled is None:
-                return _refused("ScheduledFor is not a valid date")
-            if scheduled < self.clock.now():
-                return _refused(PAST)
-        doctor = None
-        if body.get("doctorEmail"):
-            doctor = self._doctor(body["doctorEmail"])
-            if doctor is None:
-                return _refused(f"Doctor with email {body['doctorEmail']} not found")
-        queue_id = None
-        if body.get("queue"):
-            queue_id = self._queue(body["queue"])
-            if queue_id is None:
-                return _refused(f"Queue {body['queue']} doesn't exist")
+        scheduled = self._scheduled_for(body)
+        doctor, queue_id = self._doctor_and_queue(body, missing_queue=_refused)
         fields = {
             "firstName": "firstName",
             "lastName": "lastName",
@@ -640,6 +643,18 @@ def _json(request: Request) -> dict:
 
 def _refused(error: str) -> Response:
     return Response.json({"success": False, "error": error}, status=400)
+
+
+def _no_such_queue(error: str) -> Response:
+    return Response.json({"error": True, "message": error}, status=400)
+
+
+class Refused(Exception):  # noqa: N818 - an answer, not a failure
+    """Raised by a check deep in a handler; `handle` answers with `response`."""
+
+    def __init__(self, response: Response):
+        super().__init__(response.status)
+        self.response = response
 
 
 def _not_found() -> Response:
