@@ -7,8 +7,10 @@ versions, token refresh, refusals in a mutation payload) stays in its client.
 """
 
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar, Unpack
 
@@ -33,6 +35,13 @@ T = TypeVar("T")
 _OPERATION_HEADER = re.compile(r"^\s*(query|mutation)\s+(\w+)", re.MULTILINE)
 
 
+@cache
+def _operations_beside(module: str) -> dict[str, tuple[str, bool]]:
+    module_file = sys.modules[module].__file__
+    assert module_file is not None
+    return load_operations(Path(module_file).resolve().parent / "operations")
+
+
 def load_operations(directory: Path) -> dict[str, tuple[str, bool]]:
     """{operation name: (document, is_write)} from `directory`/*.graphql."""
     operations = {}
@@ -48,11 +57,15 @@ def load_operations(directory: Path) -> dict[str, tuple[str, bool]]:
 class GraphQLClient(VendorClient):
     """A VendorClient whose operations are named GraphQL documents, POSTed to `url`."""
 
-    def __init__(
-        self, *, operations: dict[str, tuple[str, bool]], **options: Unpack[ClientOptions]
-    ):
+    def __init__(self, **options: Unpack[ClientOptions]):
         super().__init__(**options)
-        self._operations = operations
+        self._operations = self.operations()
+
+    @classmethod
+    def operations(cls) -> dict[str, tuple[str, bool]]:
+        """{operation name: (document, is_write)}, read once from the `operations/` folder
+        beside the client's module."""
+        return _operations_beside(cls.__module__)
 
     def _execute(
         self, operation: str, variables: dict[str, Any], *, headers: dict[str, str] | None = None
@@ -110,6 +123,22 @@ def root_field(vendor: str, operation: str, response: httpx.Response, body: dict
     if not isinstance(data, dict) or operation not in data:
         raise ContractError(vendor, operation, f"response has no data.{operation}")
     return data[operation]
+
+
+def payload_refusal(
+    vendor: str, operation: str, payload: Any, key: str, kind: type, what: str
+) -> Any:
+    """The refusal a mutation payload carries under `key`, None when it carries none. A payload
+    that is not an object, or a refusal that is not a `kind` (`what` names it), is a
+    ContractError."""
+    if not isinstance(payload, dict):
+        raise ContractError(vendor, operation, "mutation payload is not an object")
+    refusal = payload.get(key)
+    if not refusal:
+        return None
+    if not isinstance(refusal, kind):
+        raise ContractError(vendor, operation, f"{key} is not {what}")
+    return refusal
 
 
 @dataclass(frozen=True)

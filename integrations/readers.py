@@ -9,10 +9,12 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from integrations.errors import ContractError
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -30,12 +32,15 @@ def reading(vendor: str, operation: str) -> Iterator[None]:
 # Answers
 
 
-def optional_str(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise TypeError(f"expected a string, got {type(value).__name__}")
+def _optional(value: Any, kind: type[T], what: str) -> T | None:
+    """`value` when it is a `kind` (`what` names it in the error), None for null."""
+    if value is not None and not isinstance(value, kind):
+        raise TypeError(f"expected {what}, got {type(value).__name__}")
     return value
+
+
+def optional_str(value: Any) -> str | None:
+    return _optional(value, str, "a string")
 
 
 def optional_text(value: Any) -> str | None:
@@ -53,10 +58,15 @@ def text(value: Any, name: str = "value") -> str:
 
 
 def optional_bool(value: Any) -> bool | None:
-    if value is None:
-        return None
-    if not isinstance(value, bool):
-        raise TypeError(f"expected a boolean, got {type(value).__name__}")
+    return _optional(value, bool, "a boolean")
+
+
+def listed(value: Any, name: str) -> list:
+    """A list, empty for null, a missing key or another empty value."""
+    if not value:
+        return []
+    if not isinstance(value, list):
+        raise TypeError(f"{name} is not a list")
     return value
 
 

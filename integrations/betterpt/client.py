@@ -38,8 +38,6 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-from functools import cache
-from pathlib import Path
 from typing import Any, Unpack
 
 import httpx
@@ -67,18 +65,11 @@ from integrations.readers import (
 logger = logging.getLogger(__name__)
 
 VENDOR = "betterpt"
-OPERATIONS_DIR = Path(__file__).resolve().parent / "operations"
 TOKEN_OPERATION = "oauth/token"  # noqa: S105 - the operation name in logs and faults
 # Refresh this long before expiry (at most a tenth of the token's lifetime).
 TOKEN_MARGIN_SECONDS = 60.0
 UNAUTHENTICATED = "UNAUTHENTICATED"
 NOT_FOUND = "NOT_FOUND"
-
-
-@cache
-def load_operations() -> dict[str, tuple[str, bool]]:
-    """{operation name: (document, is_write)}, read once from operations/*.graphql."""
-    return graphql.load_operations(OPERATIONS_DIR)
 
 
 # --------------------------------------------------------------------------------------------
@@ -190,7 +181,7 @@ class BetterPTClient(graphql.GraphQLClient):
         clock: Callable[[], float] = time.time,
         **options: Unpack[ClientOptions],
     ):
-        super().__init__(operations=load_operations(), **options)
+        super().__init__(**options)
         self.token_url = token_url or self._setting("TOKEN_URL")
         self.audience = self._setting("AUDIENCE", audience)
         self.client_id = self._setting("CLIENT_ID", client_id)

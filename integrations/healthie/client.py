@@ -22,8 +22,6 @@ import logging
 import threading
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
-from functools import cache
-from pathlib import Path
 from typing import Any, NotRequired, TypedDict, Unpack
 
 import httpx
@@ -60,6 +58,7 @@ from integrations.healthie.types import (
 from integrations.readers import (
     boolean,
     identifier,
+    listed,
     optional_identifier,
     optional_int,
     optional_str,
@@ -69,7 +68,6 @@ logger = logging.getLogger(__name__)
 
 VENDOR = "healthie"
 DOCS = "https://docs.gethealthie.com/reference/2026-01-01"
-OPERATIONS_DIR = Path(__file__).resolve().parent / "operations"
 # Healthie's own booking widget calls these with no credentials ("considered public").
 PUBLIC_OPERATIONS = frozenset(
     {
@@ -107,12 +105,6 @@ _warned: set[str] = set()  # warning codes already logged and recorded by this p
 _warned_lock = threading.Lock()
 
 
-@cache
-def load_operations() -> dict[str, tuple[str, bool]]:
-    """{operation name: (document, is_write)}, read once from operations/*.graphql."""
-    return graphql.load_operations(OPERATIONS_DIR)
-
-
 class OpenTimeQuery(TypedDict):
     """What every open-time read (days, slots, next slot) is asked about, as keyword arguments."""
 
@@ -140,7 +132,7 @@ class HealthieClient(graphql.GraphQLClient):
         authorization_shard: str | None = None,
         **options: Unpack[ClientOptions],
     ):
-        super().__init__(operations=load_operations(), **options)
+        super().__init__(**options)
         self._api_key = self._setting("API_KEY", api_key)
         self.api_version = api_version or self._setting("API_VERSION")
         self.authorization_shard = self._setting("AUTHORIZATION_SHARD", authorization_shard)
@@ -527,13 +519,9 @@ def _raise_for_errors(operation: str, errors: Any, response: httpx.Response) -> 
 
 
 def _raise_for_messages(operation: str, payload: Any) -> None:
-    if not isinstance(payload, dict):
-        raise ContractError(VENDOR, operation, "mutation payload is not an object")
-    messages = payload.get("messages")
-    if not messages:
+    messages = graphql.payload_refusal(VENDOR, operation, payload, "messages", list, "a list")
+    if messages is None:
         return
-    if not isinstance(messages, list):
-        raise ContractError(VENDOR, operation, "messages is not a list")
     field_messages = []
     for item in messages:
         if not isinstance(item, dict) or not isinstance(item.get("message"), str):
@@ -663,9 +651,7 @@ def _page_info(node: Any) -> PageInfo:
 
 
 def _appointment_type(node: Any) -> AppointmentType:
-    contact_types = node.get("available_contact_types") or []
-    if not isinstance(contact_types, list):
-        raise TypeError("available_contact_types is not a list")
+    contact_types = listed(node.get("available_contact_types"), "available_contact_types")
     return AppointmentType(
         id=identifier(node["id"]),
         name=optional_str(node.get("name")) or "",

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from integrations.readers import identifier as _id
+from integrations.readers import listed
 from integrations.readers import optional_int as _int
 
 logger = logging.getLogger(__name__)
@@ -205,9 +206,7 @@ def _consultation_complete(payload: dict) -> ConsultationComplete:
 
 
 def _prescription_confirmed(payload: dict) -> PrescriptionConfirmed:
-    items = payload.get("prescription") or []
-    if not isinstance(items, list):
-        raise TypeError("prescription is not a list")
+    items = listed(payload.get("prescription"), "prescription")
     return PrescriptionConfirmed(
         **_exam(payload),
         exam_status=_str(payload.get("exam_status")),
@@ -243,9 +242,7 @@ def _exam(payload: dict) -> dict[str, Any]:
 
 
 def _prescription(item: dict) -> Prescription:
-    tracking = item.get("prescription_tracking") or []
-    if not isinstance(tracking, list):
-        raise TypeError("prescription_tracking is not a list")
+    tracking = listed(item.get("prescription_tracking"), "prescription_tracking")
     return Prescription(
         prescription_id=_id(item["prescription_id"]),
         **_texts(item, "drug_name", "strength", "quantity", "pharmacy_name"),

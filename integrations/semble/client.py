@@ -25,8 +25,6 @@ import logging
 import re
 from collections.abc import Iterator
 from datetime import date
-from functools import cache
-from pathlib import Path
 from typing import Any, Unpack
 from urllib.parse import quote
 
@@ -50,7 +48,6 @@ from integrations.semble.types import Patient
 logger = logging.getLogger(__name__)
 
 VENDOR = "semble"
-OPERATIONS_DIR = Path(__file__).resolve().parent / "operations"
 PAGE_SIZE = 50
 MAX_PAGES = 20  # 1,000 fuzzy matches: past that we cannot be sure there is no exact one
 # "too often" comes back with HTTP 200 and no Retry-After: wait at least this long.
@@ -61,12 +58,6 @@ INVALID_ID = "INVALID_ID"
 UNAUTHENTICATED = "UNAUTHENTICATED"
 
 _OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
-
-
-@cache
-def load_operations() -> dict[str, tuple[str, bool]]:
-    """{operation name: (document, is_write)}, read once from operations/*.graphql."""
-    return graphql.load_operations(OPERATIONS_DIR)
 
 
 def questionnaire_link(
@@ -108,7 +99,7 @@ class SembleClient(graphql.GraphQLClient):
         page_size: int = PAGE_SIZE,
         **options: Unpack[ClientOptions],
     ):
-        super().__init__(operations=load_operations(), **options)
+        super().__init__(**options)
         self._api_token = self._setting("API_TOKEN", api_token)
         self.questionnaire_host = questionnaire_host or self._setting("QUESTIONNAIRE_HOST")
         self.page_size = page_size
@@ -289,13 +280,9 @@ def _raise_for_errors(
 
 def _raise_for_payload_error(operation: str, payload: Any) -> None:
     """Semble's mutation payloads carry refusals in `error` (a string) next to `data`."""
-    if not isinstance(payload, dict):
-        raise ContractError(VENDOR, operation, "mutation payload is not an object")
-    error = payload.get("error")
-    if not error:
+    error = graphql.payload_refusal(VENDOR, operation, payload, "error", str, "a string")
+    if error is None:
         return
-    if not isinstance(error, str):
-        raise ContractError(VENDOR, operation, "error is not a string")
     raise RejectedError(
         VENDOR, operation, error[:500], messages=[FieldMessage(field=None, message=error)]
     )

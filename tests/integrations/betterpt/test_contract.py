@@ -11,7 +11,7 @@
 import pytest
 from graphql import parse, validate
 
-from integrations.betterpt.client import load_operations
+from integrations.betterpt.client import BetterPTClient
 from tests.integrations.contract_checks import Contract, operation_of, validate_against
 
 CONTRACT = Contract("betterpt", "schema-inferred-current.graphql", label="BetterPT")
@@ -25,7 +25,7 @@ def test_the_four_documented_operations_exist():
         "reschedulePartnerVideoRoom",
         "cancelPartnerVideoRoom",
     }
-    writes = {name for name, (_, is_write) in load_operations().items() if is_write}
+    writes = {name for name, (_, is_write) in BetterPTClient.operations().items() if is_write}
     assert writes == {
         "createPartnerVideoRoom",
         "reschedulePartnerVideoRoom",

@@ -12,7 +12,7 @@ import re
 import pytest
 from graphql import parse, validate
 
-from integrations.semble.client import load_operations
+from integrations.semble.client import SembleClient
 from tests.integrations.contract_checks import Contract, operation_of, validate_against
 
 CONTRACT = Contract("semble", "schema-partial-from-docs.graphql", label="Semble")
@@ -38,7 +38,7 @@ def test_the_operations_exist():
         "createIntegrationToken",
         "integrationToken",
     }
-    writes = {name for name, (_, is_write) in load_operations().items() if is_write}
+    writes = {name for name, (_, is_write) in SembleClient.operations().items() if is_write}
     assert writes == {"createPatient", "createIntegrationToken"}
 
 
