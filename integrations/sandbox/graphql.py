@@ -6,7 +6,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from graphql import (
     GraphQLError,
@@ -21,6 +21,17 @@ from graphql import (
 )
 
 Resolver = Callable[..., Any]
+
+
+class Problem(Exception):  # noqa: N818 - Apollo's name for it: an error a resolver throws
+    """A thrown error; graphql-core copies `.extensions` into the GraphQL error. A vendor's
+    subclass names the code its resolvers throw by default."""
+
+    default_code: ClassVar[str] = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        self.extensions = {"code": code or self.default_code}
 
 
 def bind_context(_name: str, resolve: Resolver) -> Resolver:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from integrations.sandbox import graphql
 from integrations.sandbox.graphql import ApolloAPI
 
 SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
@@ -37,12 +38,10 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ().-]{7,20}$")
 
 
-class Problem(Exception):
-    """A refusal a resolver raises; graphql-core copies `.extensions` into the error."""
+class Problem(graphql.Problem):  # noqa: N818
+    """A refusal a resolver raises (BAD_USER_INPUT unless it says otherwise)."""
 
-    def __init__(self, message: str, code: str = BAD_USER_INPUT):
-        super().__init__(message)
-        self.extensions = {"code": code}
+    default_code = BAD_USER_INPUT
 
 
 @dataclass

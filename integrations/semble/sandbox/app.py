@@ -23,7 +23,7 @@ from integrations.sandbox import shared
 from integrations.sandbox.base import Clock, Request, Response, Throttle
 
 from . import graphql_api
-from .graphql_api import Context, PatientRecord, Store
+from .graphql_api import Context, Store
 
 DEFAULT_API_TOKEN = "sandbox-semble-token"  # noqa: S105 - the sandbox's demo credential
 DEFAULTS = {
@@ -43,13 +43,18 @@ THROTTLED = {
 UNAUTHORIZED = {"errors": [{"message": "Unauthorized", "extensions": {"code": "UNAUTHENTICATED"}}]}
 
 # Deterministic seed: near-duplicate e-mails prove the client's exact matching.
-SEED_PATIENTS = [
-    # (first, last, email, dob, deleted)
-    ("Jordan", "Lee", "jordan.lee@example.com", date(1984, 3, 9), False),
-    ("Jordan", "Leigh", "jordan.lee@example.com.au", date(1990, 7, 21), False),
-    ("Ann", "Jordan-Lee", "ann.jordan.lee@example.com", date(1978, 11, 2), False),
-    ("Casey", "Morgan", "Casey.Morgan@Example.com", date(1995, 1, 30), False),
-    ("Riley", "Stone", "riley.stone@example.com", date(1969, 5, 17), True),
+SEED_PATIENTS = [  # PatientRecord fields
+    dict(first="Jordan", last="Lee", email="jordan.lee@example.com", dob=date(1984, 3, 9)),
+    dict(first="Jordan", last="Leigh", email="jordan.lee@example.com.au", dob=date(1990, 7, 21)),
+    dict(first="Ann", last="Jordan-Lee", email="ann.jordan.lee@example.com", dob=date(1978, 11, 2)),
+    dict(first="Casey", last="Morgan", email="Casey.Morgan@Example.com", dob=date(1995, 1, 30)),
+    dict(
+        first="Riley",
+        last="Stone",
+        email="riley.stone@example.com",
+        dob=date(1969, 5, 17),
+        deleted=True,
+    ),
 ]
 # Any questionnaire token is served; demo data can use this one (from Semble's example link).
 SEED_QUESTIONNAIRE = "5d8f731a48250f7992ff4a10"
@@ -74,17 +79,8 @@ class SembleSandbox:
             self._throttle.reset()
         with self.store.lock:
             self.store.clear()
-            for first, last, email, dob, deleted in SEED_PATIENTS:
-                record = PatientRecord(
-                    id=self.store.new_id(),
-                    first=first,
-                    last=last,
-                    email=email,
-                    dob=dob,
-                    deleted=deleted,
-                    created_at=now - timedelta(days=30),
-                )
-                self.store.patients[record.id] = record
+            for patient in SEED_PATIENTS:
+                self.store.add_patient(**patient, created_at=now - timedelta(days=30))
 
     def configure(self, options: dict[str, Any]) -> dict[str, Any]:
         """Options: api_token, rate_limit_per_minute (requests per window),

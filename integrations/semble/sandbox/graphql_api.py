@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from integrations.sandbox.graphql import ApolloAPI
+from integrations.sandbox.graphql import ApolloAPI, Problem
 
 SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
 TOKEN_LIFETIME = timedelta(weeks=1)  # "Tokens are valid for one week"
@@ -31,14 +31,6 @@ _OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ().-]{7,20}$")
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(T[0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$")
-
-
-class Problem(Exception):
-    """A thrown error; graphql-core copies `.extensions` into the GraphQL error."""
-
-    def __init__(self, message: str, code: str = "INTERNAL_SERVER_ERROR"):
-        super().__init__(message)
-        self.extensions = {"code": code}
 
 
 @dataclass
@@ -93,6 +85,12 @@ class Store:
         """Deterministic ObjectIds: a fixed timestamp and machine part, then a counter."""
         number, self.next_number = self.next_number, self.next_number + 1
         return f"6553f1a05e3b1e0c9d2a{number:04x}"
+
+    def add_patient(self, **fields: Any) -> PatientRecord:
+        """A new patient (PatientRecord's fields but the id), stored under the next id."""
+        record = PatientRecord(id=self.new_id(), **fields)
+        self.patients[record.id] = record
+        return record
 
     def valid_token(self, token: str, now: datetime) -> TokenRecord | None:
         record = self.tokens.get(token)
@@ -184,8 +182,7 @@ def resolve_create_patient(ctx: Context, patientData=None, insData=None, **depre
         error = "Invalid phone number"
     if error:
         return {"data": None, "error": error}
-    record = PatientRecord(
-        id=ctx.store.new_id(),
+    record = ctx.store.add_patient(
         first=first,
         last=last,
         email=email,
@@ -194,7 +191,6 @@ def resolve_create_patient(ctx: Context, patientData=None, insData=None, **depre
         phone_type=values.get("phoneType"),
         created_at=ctx.now,
     )
-    ctx.store.patients[record.id] = record
     return {"data": present_patient(record), "error": None}
 
 
