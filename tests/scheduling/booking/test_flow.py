@@ -299,3 +299,20 @@ def test_times_across_the_spring_forward_change(pages, sandbox, pinned_clock):
     la = Patient(tz="America/Los_Angeles")
     assert times(la.times_page("2027-03-15").content.decode())[0][1] == "6:00 AM"
     assert times(la.times_page("2027-03-12").content.decode())[0][1] == "6:00 AM"
+
+
+def test_a_provider_with_no_open_times_says_so(pages, sandbox):
+    # The clinic removed all of Maya Chen's hours in Healthie: the calendar says so plainly
+    # instead of showing month after empty month.
+    with HealthieClient() as healthie:
+        hours = [
+            *healthie.availabilities(provider_id="101", is_repeating=True),
+            *healthie.availabilities(provider_id="101", one_time=True),
+        ]
+        assert hours
+        for availability in hours:
+            healthie.delete_availability(availability.id)
+    calendar = Patient().calendar()
+    assert calendar.status_code == 200
+    assert "There are no open times in the next few months" in Page(calendar).text
+    assert not open_days(calendar)
