@@ -305,13 +305,14 @@ def test_a_provider_with_no_open_times_says_so(pages, sandbox):
     # The clinic removed all of Maya Chen's hours in Healthie: the calendar says so plainly
     # instead of showing month after empty month.
     with HealthieClient() as healthie:
-        hours = [
-            *healthie.availabilities(provider_id="101", is_repeating=True),
-            *healthie.availabilities(provider_id="101", one_time=True),
-        ]
+        hours = {  # a weekly one is deleted by its repeating_availability_id, as at Healthie
+            availability.repeating_availability_id or availability.id
+            for kind in ({"is_repeating": True}, {"one_time": True})
+            for availability in healthie.availabilities(provider_id="101", **kind)
+        }
         assert hours
-        for availability in hours:
-            healthie.delete_availability(availability.id)
+        for availability_id in hours:
+            healthie.delete_availability(availability_id)
     calendar = Patient().calendar()
     assert calendar.status_code == 200
     assert "There are no open times in the next few months" in Page(calendar).text
