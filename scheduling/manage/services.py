@@ -347,6 +347,32 @@ def reschedule_hold(
     )
 
 
+def _send(booking: Booking, change: BookingChange, call) -> tuple[Appointment | None, bool]:
+    """Under the booking lock: send the change to Healthie once (`call`, one attempt counted).
+    Returns Healthie's appointment when it answered, else None with the change finished as the
+    failure says; and whether the answer was lost (the change must then be read back, never
+    sent again blindly)."""
+    change.attempts += 1
+    change.state, change.reason = State.PENDING, "sent"
+    change.old_start = booking.start  # as Healthie has it now
+    change.save()
+    try:
+        return call(), False
+    except (OutcomeUnknownError, ContractError) as exc:
+        _finish(change, State.UNKNOWN, booking_services.failure_reason(exc))
+        return None, True
+    except RejectedError as exc:
+        if change.kind == Kind.RESCHEDULE and booking_services.is_slot_taken(exc):
+            _finish(change, State.REJECTED, "slot_taken")
+            SlotHold.objects.filter(token=change.hold_token).delete()
+            _invalidate_on_commit(booking.provider_id)  # our cached times were stale
+        else:  # our key, API version or Healthie's own rules: staff must look
+            _finish(change, State.FAILED, "healthie_refused")
+    except TransientError as exc:
+        _finish(change, State.FAILED, booking_services.failure_reason(exc))
+    return None, False
+
+
 def booking_reschedule(
     *,
     booking: Booking,
@@ -376,7 +402,6 @@ def booking_reschedule(
         hold_token=hold_token,
     )
     attempts_seen = change.attempts
-    lost_answer = False
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         settled, fresh = _before_sending(booking, change, attempts_seen)
@@ -409,31 +434,17 @@ def booking_reschedule(
         except availability_services.SlotTaken:
             _finish(change, State.REJECTED, "slot_taken")
             return ChangeOutcome(booking, change)
-        change.attempts += 1
-        change.state, change.reason = State.PENDING, "sent"
-        change.old_start = booking.start  # as Healthie has it now
-        change.save()
-        try:
-            appointment = healthie().update_appointment(
+        appointment, lost_answer = _send(
+            booking,
+            change,
+            lambda: healthie().update_appointment(
                 id=booking.healthie_appointment_id,
                 start=new_start,
                 timezone=patient_timezone,
                 enforce_availability=True,
-            )
-        except (OutcomeUnknownError, ContractError) as exc:
-            # The move may have happened: never send it again blindly, read it back.
-            _finish(change, State.UNKNOWN, booking_services.failure_reason(exc))
-            lost_answer = True
-        except RejectedError as exc:
-            if booking_services.is_slot_taken(exc):
-                _finish(change, State.REJECTED, "slot_taken")
-                SlotHold.objects.filter(token=change.hold_token).delete()
-                _invalidate_on_commit(booking.provider_id)  # our cached times were stale
-            else:  # our key, API version or Healthie's own rules: staff must look
-                _finish(change, State.FAILED, "healthie_refused")
-        except TransientError as exc:
-            _finish(change, State.FAILED, booking_services.failure_reason(exc))
-        else:
+            ),
+        )
+        if appointment is not None:
             _apply_move(booking, change, appointment.start, "updated")
             booking.healthie_pm_status = appointment.pm_status or ""
             booking.healthie_checked_at = timezone.now()
@@ -462,7 +473,6 @@ def booking_cancel(
     if not created and note and not change.note:
         BookingChange.objects.filter(pk=change.pk).update(note=note[:1000])
     attempts_seen = change.attempts
-    lost_answer = False
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         settled, fresh = _before_sending(booking, change, attempts_seen)
@@ -479,20 +489,10 @@ def booking_cancel(
         if not decision.allowed:
             _finish(change, State.REJECTED, decision.code)
             return ChangeOutcome(booking, change, decision)
-        change.attempts += 1
-        change.state, change.reason = State.PENDING, "sent"
-        change.old_start = booking.start
-        change.save()
-        try:
-            appointment = healthie().cancel_appointment(booking.healthie_appointment_id)
-        except (OutcomeUnknownError, ContractError) as exc:
-            _finish(change, State.UNKNOWN, booking_services.failure_reason(exc))
-            lost_answer = True
-        except RejectedError:
-            _finish(change, State.FAILED, "healthie_refused")
-        except TransientError as exc:
-            _finish(change, State.FAILED, booking_services.failure_reason(exc))
-        else:
+        appointment, lost_answer = _send(
+            booking, change, lambda: healthie().cancel_appointment(booking.healthie_appointment_id)
+        )
+        if appointment is not None:
             booking.healthie_pm_status = appointment.pm_status or CANCELLED_PM_STATUS
             booking.healthie_checked_at = timezone.now()
             _apply_cancel(booking, change, "updated")
