@@ -1,6 +1,7 @@
 """Availability writes: slot holds (one live hold per provider and start, by a database
 uniqueness guarantee) and dropping cached availability when a provider's calendar changes."""
 
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
@@ -16,23 +17,40 @@ class SlotTaken(Exception):
     """Someone else holds or booked this slot."""
 
 
+@dataclass(frozen=True)
+class Slot:
+    """What a hold holds: one provider's time, for an appointment type and contact type, on a
+    booking page; `provider_choice` is what the patient picked (a provider, or "any")."""
+
+    page: BookingPage
+    provider_id: str
+    start: datetime
+    end: datetime
+    appointment_type_id: str
+    contact_type: str
+    provider_choice: str
+
+    @classmethod
+    def of(cls, booking: Booking, *, start: datetime, provider_choice: str) -> "Slot":
+        """The booking's provider, type and contact type at `start`, for its length."""
+        return cls(
+            page=booking.page,
+            provider_id=booking.provider_id,
+            start=start,
+            end=start + booking.duration,
+            appointment_type_id=booking.appointment_type_id,
+            contact_type=booking.contact_type,
+            provider_choice=provider_choice,
+        )
+
+
 def availability_invalidate(*, provider_ids: list[str] | tuple[str, ...]) -> None:
     """Drop every cached day and time list that includes these providers (bump their version)."""
     stamp = timezone.now().timestamp()
     cache.set_many({f"sched:provider-version:{p}": stamp for p in provider_ids}, timeout=None)
 
 
-def hold_place(
-    *,
-    page: BookingPage,
-    provider_id: str,
-    start: datetime,
-    end: datetime,
-    appointment_type_id: str,
-    contact_type: str,
-    provider_choice: str,
-    replaces: str | None = None,
-) -> SlotHold:
+def hold_place(slot: Slot, *, replaces: str | None = None) -> SlotHold:
     """Hold a slot for conf.hold_minutes(); raises SlotTaken when another patient holds it.
 
     `replaces` is the patient's previous hold token: it is released (a patient holds one slot),
@@ -41,57 +59,35 @@ def hold_place(
     with transaction.atomic():
         if replaces:  # the patient's hold on another time is given up; on this time, renewed
             SlotHold.objects.filter(token=replaces).exclude(
-                provider_id=provider_id, start=start
+                provider_id=slot.provider_id, start=slot.start
             ).delete()
-        return hold_ensure(
-            token=replaces,
-            page=page,
-            provider_id=provider_id,
-            start=start,
-            end=end,
-            appointment_type_id=appointment_type_id,
-            contact_type=contact_type,
-            provider_choice=provider_choice,
-        )
+        return hold_ensure(slot, token=replaces)
 
 
 def hold_open_slot(
-    *, page: BookingPage, appointment_type_id: str, contact_type: str,
-    provider_ids: tuple[str, ...], tz: str, day: date, start: datetime, length: timedelta,
-    provider_choice: str, replaces: str | None = None,
-) -> SlotHold:  # fmt: skip
-    """Hold `start` with the first of the page's providers still open then (one, unless the
+    slot: Slot, *, provider_ids: tuple[str, ...], tz: str, day: date, replaces: str | None = None
+) -> SlotHold:
+    """Hold `slot.start` with the first of `provider_ids` still open then (one, unless the
     patient chose "first available"). Raises SlotTaken when none is, and UpstreamUnavailable
     when Healthie cannot say."""
     slots = selectors.open_times(
-        page=page,
-        appointment_type_id=appointment_type_id,
-        contact_type=contact_type,
+        page=slot.page,
+        appointment_type_id=slot.appointment_type_id,
+        contact_type=slot.contact_type,
         provider_ids=provider_ids,
         tz=tz,
         day=day,
         keep_hold_token=replaces,
     )
-    for provider_id in next((s.provider_ids for s in slots if s.start == start), ()):
+    for provider_id in next((s.provider_ids for s in slots if s.start == slot.start), ()):
         try:
-            return hold_place(
-                page=page,
-                provider_id=provider_id,
-                start=start,
-                end=start + length,
-                appointment_type_id=appointment_type_id,
-                contact_type=contact_type,
-                provider_choice=provider_choice,
-                replaces=replaces,
-            )
+            return hold_place(replace(slot, provider_id=provider_id), replaces=replaces)
         except SlotTaken:
             continue
     raise SlotTaken
 
 
-def hold_insert(
-    *, page, provider_id, start, end, appointment_type_id, contact_type, provider_choice
-):
+def hold_insert(slot: Slot) -> SlotHold:
     """Inside the caller's transaction: free an expired hold on this key, then insert ours.
 
     Two patients racing for a free slot both pass the delete; the unique (provider_id, start)
@@ -100,23 +96,15 @@ def hold_insert(
     or renewed and likewise fails on insert. Either way: exactly one live hold.
     """
     now = timezone.now()
-    booked = Booking.objects.filter(
-        provider_id=provider_id, start=start, status=Booking.Status.CONFIRMED
-    )
-    SlotHold.objects.filter(provider_id=provider_id, start=start, expires_at__lte=now).delete()
+    key = {"provider_id": slot.provider_id, "start": slot.start}
+    booked = Booking.objects.filter(**key, status=Booking.Status.CONFIRMED)
+    SlotHold.objects.filter(**key, expires_at__lte=now).delete()
     if booked.exists():
         raise SlotTaken
     try:
         with transaction.atomic():  # a savepoint: the IntegrityError must not poison the outer tx
             hold = SlotHold.objects.create(
-                page=page,
-                provider_id=provider_id,
-                start=start,
-                end=end,
-                appointment_type_id=appointment_type_id,
-                contact_type=contact_type,
-                provider_choice=provider_choice,
-                expires_at=now + timedelta(minutes=conf.hold_minutes()),
+                **vars(slot), expires_at=now + timedelta(minutes=conf.hold_minutes())
             )
             # Look again: the insert may have waited for a checkout that held this key and
             # released it when its booking was confirmed; that booking is visible now.
@@ -127,24 +115,13 @@ def hold_insert(
         raise SlotTaken from None
 
 
-def hold_ensure(
-    *, token: str, page, provider_id: str, start: datetime, end: datetime,
-    appointment_type_id: str, contact_type: str, provider_choice: str,
-) -> SlotHold:  # fmt: skip
+def hold_ensure(slot: Slot, *, token: str | None) -> SlotHold:
     """Inside the caller's transaction: the slot is held for this patient, by their own hold
     (renewed) or by a fresh one when it expired and nobody took the slot meanwhile. Raises
     SlotTaken otherwise."""
     hold = SlotHold.objects.select_for_update().filter(token=token).first() if token else None
-    if hold and hold.provider_id == provider_id and hold.start == start:
+    if hold and hold.provider_id == slot.provider_id and hold.start == slot.start:
         hold.expires_at = timezone.now() + timedelta(minutes=conf.hold_minutes())
         hold.save(update_fields=["expires_at"])
         return hold
-    return hold_insert(
-        page=page,
-        provider_id=provider_id,
-        start=start,
-        end=end,
-        appointment_type_id=appointment_type_id,
-        contact_type=contact_type,
-        provider_choice=provider_choice,
-    )
+    return hold_insert(slot)

@@ -164,16 +164,10 @@ def booking_confirm(
             for name, value in fields.items():
                 setattr(booking, name, value)
         try:
-            availability_services.hold_ensure(
-                token=hold_token,
-                page=booking.page,
-                provider_id=booking.provider_id,
-                start=booking.start,
-                end=booking.end,
-                appointment_type_id=booking.appointment_type_id,
-                contact_type=booking.contact_type,
-                provider_choice=provider_choice,
+            slot = availability_services.Slot.of(
+                booking, start=booking.start, provider_choice=provider_choice
             )
+            availability_services.hold_ensure(slot, token=hold_token)
         except availability_services.SlotTaken:
             record_status(booking, Status.REJECTED, "slot_taken")
             return ConfirmOutcome(booking, {})

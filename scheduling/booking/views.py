@@ -290,13 +290,17 @@ def hold_create(request: HttpRequest, page: BookingPage, step: TimesToken) -> Ht
     if start is None or chosen is None:
         raise tokens.TokenInvalid("bad slot")
     try:
-        hold = availability_services.hold_open_slot(
-            **_availability_args(state),
-            day=day,
+        slot = availability_services.Slot(
+            page=page,
+            provider_id="",  # each of the state's providers in turn
             start=start,
-            length=timedelta(minutes=chosen.length_minutes or 30),
+            end=start + timedelta(minutes=chosen.length_minutes or 30),
+            appointment_type_id=state.type_id,
+            contact_type=state.contact,
             provider_choice=state.provider,
-            replaces=state.hold or None,
+        )
+        hold = availability_services.hold_open_slot(
+            slot, provider_ids=state.provider_ids, tz=state.tz, day=day, replaces=state.hold or None
         )
     except UpstreamUnavailable:
         return redirect(state.url("times", notice="unavailable"))

@@ -107,12 +107,6 @@ def _invalidate_on_commit(provider_id: str) -> None:
     )
 
 
-def _length(booking: Booking) -> timedelta:
-    if booking.length_minutes:
-        return timedelta(minutes=booking.length_minutes)
-    return booking.end - booking.start
-
-
 def _finish(change: BookingChange, state: str, reason: str) -> None:
     change.state, change.reason = state, reason
     if state == State.DONE:
@@ -125,7 +119,7 @@ def _finish(change: BookingChange, state: str, reason: str) -> None:
 
 def _apply_move(booking: Booking, change: BookingChange, new_start: datetime, reason: str):
     """The appointment now starts at `new_start`: mirror it, free the old time, follow."""
-    length = _length(booking)
+    length = booking.duration
     booking.start, booking.end = new_start, new_start + length
     if change.patient_timezone:
         booking.patient_timezone = change.patient_timezone
@@ -335,16 +329,8 @@ def reschedule_hold(
     )
     if start not in starts:
         raise availability_services.SlotTaken
-    return availability_services.hold_place(
-        page=booking.page,
-        provider_id=booking.provider_id,
-        start=start,
-        end=start + _length(booking),
-        appointment_type_id=booking.appointment_type_id,
-        contact_type=booking.contact_type,
-        provider_choice=booking.provider_id,
-        replaces=replaces,
-    )
+    slot = availability_services.Slot.of(booking, start=start, provider_choice=booking.provider_id)
+    return availability_services.hold_place(slot, replaces=replaces)
 
 
 def _send(booking: Booking, change: BookingChange, call) -> tuple[Appointment | None, bool]:
@@ -421,16 +407,10 @@ def booking_reschedule(
             SlotHold.objects.filter(token=change.hold_token).exclude(token="").delete()
             return ChangeOutcome(booking, change, decision if not decision.allowed else None)
         try:
-            availability_services.hold_ensure(
-                token=change.hold_token,
-                page=booking.page,
-                provider_id=booking.provider_id,
-                start=change.new_start,
-                end=change.new_start + _length(booking),
-                appointment_type_id=booking.appointment_type_id,
-                contact_type=booking.contact_type,
-                provider_choice=booking.provider_id,
+            slot = availability_services.Slot.of(
+                booking, start=change.new_start, provider_choice=booking.provider_id
             )
+            availability_services.hold_ensure(slot, token=change.hold_token)
         except availability_services.SlotTaken:
             _finish(change, State.REJECTED, "slot_taken")
             return ChangeOutcome(booking, change)

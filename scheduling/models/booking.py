@@ -6,6 +6,7 @@ what a patient asked for and what Healthie answered, written before Healthie is 
 
 import base64
 import secrets
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -212,6 +213,13 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def duration(self) -> timedelta:
+        """The appointment type's length (the current end may be Healthie's own)."""
+        if self.length_minutes:
+            return timedelta(minutes=self.length_minutes)
+        return self.end - self.start
 
     @property
     def patient_name(self) -> str:
