@@ -17,12 +17,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
-from integrations.errors import (
-    ContractError,
-    OutcomeUnknownError,
-    RejectedError,
-    TransientError,
-)
+from integrations.errors import ContractError, OutcomeUnknownError, RejectedError, TransientError
 from scheduling.availability import selectors as availability_selectors
 from scheduling.availability import services as availability_services
 from scheduling.common import conf

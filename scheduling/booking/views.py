@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from scheduling.availability import selectors as availability_selectors
 from scheduling.availability import services as availability_services
@@ -35,10 +35,19 @@ def _bad_token(request, page: BookingPage, exc: tokens.TokenInvalid):
     return pages.bad_token(request, exc, "booking", page=page, restart=restart)
 
 
-def _signed_step(token_type: type[tokens.StepToken], field: str):
-    """The Origin check, the page (404) and this step's token (common.pages.signed_step)."""
-    return pages.signed_step(
+def _flow_page(view):
+    """A step page of the flow (GET): embeddable, and the 503 page when Healthie is down."""
+    return require_GET(embeddable(pages.upstream_guard(view)))
+
+
+def _flow_form(token_type: type[tokens.StepToken], field: str, methods=("POST",)):
+    """A step that posts: embeddable, the Origin check, the page (404) and this step's token
+    (common.pages.signed_step), and the 503 page when Healthie is down."""
+    signed = pages.signed_step(
         token_type, field=field, load=lambda slug: _page_or_404(slug), on_bad=_bad_token
+    )
+    return lambda view: require_http_methods(methods)(
+        embeddable(signed(pages.upstream_guard(view)))
     )
 
 
@@ -125,9 +134,7 @@ def _choice(label: str, url: str, detail: str = "") -> dict:
     return {"label": label, "detail": detail, "url": url}
 
 
-@require_GET
-@embeddable
-@pages.upstream_guard
+@_flow_page
 def step_type(request: HttpRequest, slug: str) -> HttpResponse:
     page, types, state = _load(request, slug)
     if state.type_id or len(types) == 1:
@@ -147,9 +154,7 @@ def step_type(request: HttpRequest, slug: str) -> HttpResponse:
     return _choose(request, state, types, "type", choices)
 
 
-@require_GET
-@embeddable
-@pages.upstream_guard
+@_flow_page
 def step_contact(request: HttpRequest, slug: str) -> HttpResponse:
     page, types, state = _load(request, slug)
     if not state.type_id or state.contact:
@@ -162,9 +167,7 @@ def step_contact(request: HttpRequest, slug: str) -> HttpResponse:
     return _choose(request, state, types, "contact", choices)
 
 
-@require_GET
-@embeddable
-@pages.upstream_guard
+@_flow_page
 def step_provider(request: HttpRequest, slug: str) -> HttpResponse:
     page, types, state = _load(request, slug)
     if _first_missing_step(state) != "provider":
@@ -229,9 +232,7 @@ def _times_context(state: FlowState) -> dict:
     }
 
 
-@require_GET
-@embeddable
-@pages.upstream_guard
+@_flow_page
 def step_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     page, types, state = _load(request, slug)
     if _first_missing_step(state):
@@ -244,9 +245,7 @@ def step_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     )  # fmt: skip
 
 
-@require_GET
-@embeddable
-@pages.upstream_guard
+@_flow_page
 def step_times(request: HttpRequest, slug: str) -> HttpResponse:
     page, types, state = _load(request, slug)
     if _first_missing_step(state):
@@ -274,10 +273,7 @@ def _state_from_step(page: BookingPage, step: TimesToken | DetailsToken, **overr
     return replace(state, **overrides)
 
 
-@require_POST
-@embeddable
-@_signed_step(TimesToken, "form_token")
-@pages.upstream_guard
+@_flow_form(TimesToken, "form_token")
 def hold_create(request: HttpRequest, page: BookingPage, step: TimesToken) -> HttpResponse:
     """A time was picked: hold it for the patient, then ask for their details."""
     types = availability_selectors.appointment_types_for_page(page=page)
@@ -382,10 +378,7 @@ def _details_step(request, page: BookingPage, types) -> DetailsToken | HttpRespo
     )
 
 
-@require_http_methods(["GET", "POST"])
-@embeddable
-@_signed_step(DetailsToken, "details_token")
-@pages.upstream_guard
+@_flow_form(DetailsToken, "details_token", methods=("GET", "POST"))
 def step_details(request: HttpRequest, page: BookingPage, step: DetailsToken | None):
     """GET: the details form for a held slot (mints the idempotency key). POST: validate, then
     show the review page (or the form again with its errors)."""
@@ -414,10 +407,7 @@ def step_details(request: HttpRequest, page: BookingPage, step: DetailsToken | N
     )
 
 
-@require_POST
-@embeddable
-@_signed_step(ConfirmToken, "confirm_token")
-@pages.upstream_guard
+@_flow_form(ConfirmToken, "confirm_token")
 def booking_confirm(request: HttpRequest, page: BookingPage, step: ConfirmToken) -> HttpResponse:
     """Book it: one Healthie checkout per idempotency key, whatever the number of clicks."""
     types = availability_selectors.appointment_types_for_page(page=page)

@@ -23,12 +23,7 @@ from datetime import date, datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from integrations.errors import (
-    ContractError,
-    OutcomeUnknownError,
-    RejectedError,
-    TransientError,
-)
+from integrations.errors import ContractError, OutcomeUnknownError, RejectedError, TransientError
 from integrations.healthie.types import Appointment
 from scheduling.availability import services as availability_services
 from scheduling.booking import services as booking_services
@@ -311,6 +306,14 @@ def _fresh_state(booking: Booking, change: BookingChange):
     return setting, count or 0
 
 
+def _rules(booking: Booking, fresh: tuple) -> rules.Rules:
+    """The clinic's rules on Healthie's fresh state: (setting, patient_reschedule_count)."""
+    setting, healthie_count = fresh
+    return rules.booking_rules(
+        booking=booking, setting=setting, now=timezone.now(), healthie_count=healthie_count
+    )
+
+
 def _patient_rules_apply(by: str, decision: rules.Decision) -> rules.Decision:
     """Patients are held to the clinic's rules; staff only to "not cancelled"."""
     if by == By.PATIENT or decision.code == "cancelled":
@@ -393,15 +396,7 @@ def booking_reschedule(
         settled, fresh = _before_sending(booking, change, attempts_seen)
         if settled:
             return settled
-        setting, healthie_count = fresh
-        decision = rules.reschedule_decision(
-            setting=setting,
-            start=booking.start,
-            now=timezone.now(),
-            is_cancelled=booking.status == Status.CANCELLED,
-            reschedule_count=max(booking.reschedule_count, healthie_count),
-        )
-        decision = _patient_rules_apply(by, decision)
+        decision = _patient_rules_apply(by, _rules(booking, fresh).reschedule)
         if not decision.allowed or new_start == booking.start:
             _finish(change, State.REJECTED, decision.code if not decision.allowed else "same_time")
             SlotHold.objects.filter(token=change.hold_token).exclude(token="").delete()
@@ -458,14 +453,7 @@ def booking_cancel(
         settled, fresh = _before_sending(booking, change, attempts_seen)
         if settled:
             return settled
-        setting, _ = fresh
-        decision = rules.cancel_decision(
-            setting=setting,
-            start=booking.start,
-            now=timezone.now(),
-            is_cancelled=booking.status == Status.CANCELLED,
-        )
-        decision = _patient_rules_apply(by, decision)
+        decision = _patient_rules_apply(by, _rules(booking, fresh).cancel)
         if not decision.allowed:
             _finish(change, State.REJECTED, decision.code)
             return ChangeOutcome(booking, change, decision)

@@ -22,7 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django.views.defaults import page_not_found
 
 from scheduling.availability import selectors as availability_selectors
@@ -176,10 +176,15 @@ def _bad_token(request, booking: Booking, exc: tokens.TokenInvalid):
     return pages.bad_token(request, exc, "manage", page=booking.page, back=_manage_url(booking))
 
 
-def _signed_step(token_type: type[tokens.StepToken], *, load=None):
-    """The Origin check, the booking (404) and this step's token (common.pages.signed_step)."""
-    return pages.signed_step(
+def _manage_form(token_type: type[tokens.StepToken], *, load=None, methods=("POST",)):
+    """A manage step that posts: private and embeddable like every manage page, the Origin
+    check, the booking (404) and this step's token (common.pages.signed_step), and the 503
+    page when Healthie is down."""
+    signed = pages.signed_step(
         token_type, field="form_token", load=load or _booking_or_404, on_bad=_bad_token
+    )
+    return lambda view: _private(
+        require_http_methods(methods)(embeddable(signed(pages.upstream_guard(view))))
     )
 
 
@@ -355,11 +360,7 @@ def reschedule_times(request: HttpRequest, booking: Booking) -> HttpResponse:
     return _render_picker(request, context, status=status, push=state.url("manage_times"))
 
 
-@_private
-@require_POST
-@embeddable
-@_signed_step(ManageTimesToken)
-@pages.upstream_guard
+@_manage_form(ManageTimesToken)
 def reschedule_hold(request: HttpRequest, booking: Booking, step: ManageTimesToken):
     """A new time was picked: hold it, then ask the patient to confirm the move."""
     day = timefmt.parse_day(step.day)
@@ -427,11 +428,7 @@ def reschedule_review(request: HttpRequest, booking: Booking) -> HttpResponse:
     return render(request, "scheduling/manage/review.html", context)
 
 
-@_private
-@require_POST
-@embeddable
-@_signed_step(RescheduleToken)
-@pages.upstream_guard
+@_manage_form(RescheduleToken)
 def reschedule_confirm(request: HttpRequest, booking: Booking, step: RescheduleToken):
     """Move it: one Healthie update per idempotency key, whatever the number of clicks."""
     try:
@@ -501,11 +498,7 @@ def _cancellable_or_404(token: str) -> Booking:
     return booking
 
 
-@_private
-@require_http_methods(["GET", "POST"])
-@embeddable
-@_signed_step(CancelToken, load=_cancellable_or_404)
-@pages.upstream_guard
+@_manage_form(CancelToken, load=_cancellable_or_404, methods=("GET", "POST"))
 def cancel(request: HttpRequest, booking: Booking, step: CancelToken | None) -> HttpResponse:
     """GET: the confirmation step (optional reason; mints the idempotency key). POST: cancel."""
     context = {
