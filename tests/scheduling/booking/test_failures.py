@@ -1,11 +1,12 @@
 """Healthie down or silent, bad input, forged or stale forms."""
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from django.core import signing
 from django.test import override_settings
+from django.utils import timezone
 
 from scheduling.booking.tasks import settle_booking
 from scheduling.common import tokens
@@ -181,10 +182,9 @@ def test_tampered_token_is_rejected(patient, sandbox):
     assert not sandbox.calls(vendor="healthie", operation="completeCheckout")
 
 
-def test_expired_token_is_rejected(patient, monkeypatch):
+def test_expired_token_is_rejected(patient, pinned_clock):
     review, _ = patient.to_review()
-    later = time.time() + 31 * 60
-    monkeypatch.setattr(signing.time, "time", lambda: later)
+    pinned_clock.move_to(timezone.now() + timedelta(minutes=31))  # tokens last 30 minutes
     response = patient.confirm(review)
     assert response.status_code == 400
     assert "This page has expired" in response.content.decode()
