@@ -4,6 +4,7 @@ Ids are fixed. Appointment times are placed on business days relative to the san
 time, so the calendar always shows both open and taken slots. All people are fictitious.
 """
 
+from collections import namedtuple
 from datetime import UTC, date, datetime, time, timedelta
 
 from .formats import local, zone
@@ -25,44 +26,64 @@ HOURS_SINCE = date(2024, 1, 1)
 
 VIDEO, PHONE, IN_PERSON = "Healthie Video Call", "Phone Call", "In Person"
 
-PROVIDERS = [
-    # id, first, last, zone, weekday hours (Mon-Fri)
-    ("101", "Maya", "Chen", "America/New_York", [("09 00", "17 00")]),
-    ("102", "Samuel", "Okafor", "America/New_York", [("08 30", "12 00"), ("13 00", "16 30")]),
-    ("103", "Lucia", "Alvarez", "America/Los_Angeles", [("09 00", "17 00")]),
-]
+# Seed rows, one named tuple per kind; their field names are those of the record they seed
+# (state.py), and populate() adds what every row of a kind shares.
+Provider = namedtuple("Provider", "id first_name last_name timezone")
+Patient = namedtuple("Patient", "id first_name last_name email timezone dietitian_id")
+Type = namedtuple("Type", "id name length available_contact_types clients_can_book")
+Setting = namedtuple(
+    "Setting",
+    "id user_id buffer booking_interval_restriction minimum_advance_schedule_time"
+    " max_days_in_future allow_clients_to_reschedule_appt allow_clients_to_cancel_appt"
+    " minimum_advance_reschedule_time minimum_advance_cancel_time patient_reschedule_count_cap",
+)
+Booked = namedtuple(
+    "Booked",
+    "id provider_id patient_id appointment_type_id contact_type day_offset local_time pm_status",
+)
 
-PATIENTS = [
-    ("104", "Avery", "Brooks", "avery.brooks@example.com", "America/New_York", "101"),
-    ("105", "Jordan", "Patel", "jordan.patel@example.com", "America/New_York", "102"),
-    ("106", "Riley", "Nguyen", "riley.nguyen@example.com", "America/Los_Angeles", "103"),
+PROVIDERS = [
+    Provider("101", "Maya", "Chen", "America/New_York"),
+    Provider("102", "Samuel", "Okafor", "America/New_York"),
+    Provider("103", "Lucia", "Alvarez", "America/Los_Angeles"),
+]
+WEEKDAY_HOURS = {  # provider id -> opening hours, Monday to Friday
+    "101": [("09 00", "17 00")],
+    "102": [("08 30", "12 00"), ("13 00", "16 30")],
+    "103": [("09 00", "17 00")],
+}
+
+PATIENTS = [  # the last field: the patient's primary provider
+    Patient("104", "Avery", "Brooks", "avery.brooks@example.com", "America/New_York", "101"),
+    Patient("105", "Jordan", "Patel", "jordan.patel@example.com", "America/New_York", "102"),
+    Patient("106", "Riley", "Nguyen", "riley.nguyen@example.com", "America/Los_Angeles", "103"),
 ]
 
 APPOINTMENT_TYPES = [
     # id, name, minutes, contact types, clients can book
-    ("301", "Initial Consultation", 60, [VIDEO, PHONE, IN_PERSON], True),
-    ("302", "Video Follow-up", 30, [VIDEO], True),
-    ("303", "Phone Check-in", 30, [PHONE], True),
-    ("304", "In-Person Assessment", 45, [IN_PERSON], True),
-    ("305", "Care Team Huddle", 60, [IN_PERSON], False),
+    Type("301", "Initial Consultation", 60, [VIDEO, PHONE, IN_PERSON], True),
+    Type("302", "Video Follow-up", 30, [VIDEO], True),
+    Type("303", "Phone Check-in", 30, [PHONE], True),
+    Type("304", "In-Person Assessment", 45, [IN_PERSON], True),
+    Type("305", "Care Team Huddle", 60, [IN_PERSON], False),
 ]
 
 SETTINGS = [
     # id, provider, buffer, booking interval (None: the 15-minute base interval), min advance,
     # window days, reschedule?, cancel?, min advance reschedule / cancel (minutes), reschedule cap
-    ("601", "101", 0, 30, 120, 60, True, True, 1440, 1440, 2),
-    ("602", "102", 10, None, 120, 60, True, True, 720, 720, 1),
-    ("603", "103", 5, 30, 180, 45, True, False, 1440, 1440, None),
+    Setting("601", "101", 0, 30, 120, 60, True, True, 1440, 1440, 2),
+    Setting("602", "102", 10, None, 120, 60, True, True, 720, 720, 1),
+    Setting("603", "103", 5, 30, 180, 45, True, False, 1440, 1440, None),
 ]
 
 APPOINTMENTS = [
     # id, provider, patient, type, contact type, business day offset, local time, status
-    ("50001", "101", "104", "301", VIDEO, 1, "10 00", None),
-    ("50002", "101", "105", "302", VIDEO, 1, "14 00", None),
-    ("50003", "101", "106", "303", PHONE, 1, "15 00", "Cancelled"),
-    ("50004", "102", "105", "303", PHONE, 2, "09 00", None),
-    ("50005", "103", "106", "304", IN_PERSON, 2, "11 00", None),
-    ("50006", "102", "104", "302", VIDEO, -5, "13 00", "Occurred"),
+    Booked("50001", "101", "104", "301", VIDEO, 1, "10 00", None),
+    Booked("50002", "101", "105", "302", VIDEO, 1, "14 00", None),
+    Booked("50003", "101", "106", "303", PHONE, 1, "15 00", "Cancelled"),
+    Booked("50004", "102", "105", "303", PHONE, 2, "09 00", None),
+    Booked("50005", "103", "106", "304", IN_PERSON, 2, "11 00", None),
+    Booked("50006", "102", "104", "302", VIDEO, -5, "13 00", "Occurred"),
 ]
 
 
@@ -87,72 +108,32 @@ def populate(store: Store, now: datetime) -> None:
     with store.lock:
         store.clear()
         store.organization = Organization(ORGANIZATION_ID, "Riverside Family Health", OWNER_ID, now)
-        for user_id, first, last, tz_name, _ in PROVIDERS:
-            store.users[user_id] = User(
-                id=user_id,
-                first_name=first,
-                last_name=last,
-                email=f"{first}.{last}@riverside-health.example".lower(),
-                timezone=tz_name,
+        for row in PROVIDERS:
+            store.users[row.id] = User(
+                **row._asdict(),
+                email=f"{row.first_name}.{row.last_name}@riverside-health.example".lower(),
                 is_patient=False,
                 organization_id=ORGANIZATION_ID,
                 created_at=now,
             )
-        for user_id, first, last, email, tz_name, provider_id in PATIENTS:
-            store.users[user_id] = User(
-                id=user_id,
-                first_name=first,
-                last_name=last,
-                email=email,
-                timezone=tz_name,
-                is_patient=True,
-                dietitian_id=provider_id,
-                created_at=now,
+        for row in PATIENTS:
+            store.users[row.id] = User(**row._asdict(), is_patient=True, created_at=now)
+        for position, row in enumerate(APPOINTMENT_TYPES, start=1):
+            fields = row._asdict()
+            fields["available_contact_types"] = list(row.available_contact_types)  # its own list
+            store.appointment_types[row.id] = AppointmentType(
+                **fields, position=position, created_at=now, updated_at=now
             )
-        for position, (type_id, name, minutes, contact_types, bookable) in enumerate(
-            APPOINTMENT_TYPES, start=1
-        ):
-            store.appointment_types[type_id] = AppointmentType(
-                id=type_id,
-                name=name,
-                length=minutes,
-                available_contact_types=list(contact_types),
-                clients_can_book=bookable,
-                position=position,
-                created_at=now,
-                updated_at=now,
-            )
-        for (
-            setting_id,
-            provider_id,
-            buffer,
-            interval,
-            advance,
-            window,
-            reschedule,
-            cancel,
-            reschedule_notice,
-            cancel_notice,
-            cap,
-        ) in SETTINGS:
-            store.settings[provider_id] = AppointmentSetting(
-                id=setting_id,
-                user_id=provider_id,
-                buffer=buffer,
+        for row in SETTINGS:
+            store.settings[row.user_id] = AppointmentSetting(
+                **row._asdict(),
                 base_calendar_interval=15,
-                booking_interval_restriction=interval,
-                minimum_advance_schedule_time=advance,
-                max_days_in_future=window,
-                allow_clients_to_reschedule_appt=reschedule,
-                allow_clients_to_cancel_appt=cancel,
-                minimum_advance_reschedule_time=reschedule_notice,
-                minimum_advance_cancel_time=cancel_notice,
-                patient_reschedule_count_cap=cap,
                 cant_reschedule_message="Please contact the clinic to reschedule this appointment.",
                 cant_cancel_message="Please contact the clinic to cancel this appointment.",
                 updated_at=now,
             )
-        for provider_id, _, _, tz_name, hours in PROVIDERS:
+        for provider_id, hours in WEEKDAY_HOURS.items():
+            tz_name = store.users[provider_id].timezone
             for day_of_week in range(1, 6):  # Monday to Friday
                 for opens, closes in hours:
                     availability_id = store.next_id("availability")
@@ -169,29 +150,17 @@ def populate(store: Store, now: datetime) -> None:
                         created_at=now,
                         updated_at=now,
                     )
-        for (
-            appointment_id,
-            provider_id,
-            patient_id,
-            type_id,
-            contact,
-            offset,
-            at,
-            status,
-        ) in APPOINTMENTS:
-            tz = zone(store.users[provider_id].timezone)
-            day = business_day(now.astimezone(tz).date(), offset)
-            store.appointments[appointment_id] = Appointment(
-                id=appointment_id,
-                provider_id=provider_id,
-                patient_id=patient_id,
-                appointment_type_id=type_id,
-                contact_type=contact,
-                start=local(day, _hh_mm(at), tz).astimezone(UTC),
-                length=store.appointment_types[type_id].length,
+        for row in APPOINTMENTS:
+            fields = row._asdict()
+            tz = zone(store.users[row.provider_id].timezone)
+            day = business_day(now.astimezone(tz).date(), fields.pop("day_offset"))
+            start = local(day, _hh_mm(fields.pop("local_time")), tz).astimezone(UTC)
+            store.appointments[row.id] = Appointment(
+                **fields,
+                start=start,
+                length=store.appointment_types[row.appointment_type_id].length,
                 created_at=now,
                 updated_at=now,
-                pm_status=status,
-                pm_status_changed_at=now if status else None,
+                pm_status_changed_at=now if row.pm_status else None,
             )
         store.resume_ids()
