@@ -4,9 +4,9 @@
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from functools import cached_property
+from functools import cached_property, wraps
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
 from graphql import (
     GraphQLError,
@@ -22,6 +22,10 @@ from graphql import (
 
 Resolver = Callable[..., Any]
 
+_Record = TypeVar("_Record")
+_Shown = TypeVar("_Shown")
+_Rest = ParamSpec("_Rest")
+
 
 class Problem(Exception):  # noqa: N818 - Apollo's name for it: an error a resolver throws
     """A thrown error; graphql-core copies `.extensions` into the GraphQL error. A vendor's
@@ -32,6 +36,20 @@ class Problem(Exception):  # noqa: N818 - Apollo's name for it: an error a resol
     def __init__(self, message: str, code: str | None = None):
         super().__init__(message)
         self.extensions = {"code": code or self.default_code}
+
+
+def nullable(
+    present: Callable[Concatenate[_Record, _Rest], _Shown],
+) -> Callable[Concatenate[_Record | None, _Rest], _Shown | None]:
+    """A presenter that answers None (GraphQL null) for a missing record."""
+
+    @wraps(present)
+    def present_or_none(
+        record: _Record | None, /, *args: _Rest.args, **kwargs: _Rest.kwargs
+    ) -> _Shown | None:
+        return None if record is None else present(record, *args, **kwargs)
+
+    return present_or_none
 
 
 def bind_context(_name: str, resolve: Resolver) -> Resolver:

@@ -22,7 +22,7 @@ from graphql import (
     graphql_sync,
 )
 
-from integrations.sandbox.graphql import build
+from integrations.sandbox.graphql import build, nullable
 
 from . import formats, slots
 from .formats import FormatError, iso, local, zone
@@ -105,9 +105,8 @@ def execute(
 # --- presentation -------------------------------------------------------------------------
 
 
-def present_user(user: User | None) -> dict | None:
-    if user is None:
-        return None
+@nullable
+def present_user(user: User) -> dict:
     return {
         "id": user.id,
         "first_name": user.first_name,
@@ -117,9 +116,8 @@ def present_user(user: User | None) -> dict | None:
     }
 
 
-def present_type(appointment_type: AppointmentType | None) -> dict | None:
-    if appointment_type is None:
-        return None
+@nullable
+def present_type(appointment_type: AppointmentType) -> dict:
     return {
         "id": appointment_type.id,
         "name": appointment_type.name,
@@ -130,9 +128,8 @@ def present_type(appointment_type: AppointmentType | None) -> dict | None:
     }
 
 
-def present_setting(setting: AppointmentSetting | None) -> dict | None:
-    if setting is None:
-        return None
+@nullable
+def present_setting(setting: AppointmentSetting) -> dict:
     cap = setting.patient_reschedule_count_cap
     return {
         "id": setting.id,
@@ -150,10 +147,9 @@ def present_setting(setting: AppointmentSetting | None) -> dict | None:
     }
 
 
-def present_appointment(appointment: Appointment | None, ctx: Context) -> dict | None:
+@nullable
+def present_appointment(appointment: Appointment, ctx: Context) -> dict:
     """Times in the viewer's zone, or the provider's for a keyless caller (guides: timezones)."""
-    if appointment is None:
-        return None
     store = ctx.store
     provider = store.users[appointment.provider_id]
     tz = ctx.zone(None if ctx.viewer else provider.timezone)

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from integrations.sandbox.graphql import ApolloAPI, Problem
+from integrations.sandbox.graphql import ApolloAPI, Problem, nullable
 
 SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
 TOKEN_LIFETIME = timedelta(weeks=1)  # "Tokens are valid for one week"
@@ -115,9 +115,8 @@ def object_id(value: str, model: str = "Patient") -> str:
     return value.lower()
 
 
-def present_patient(record: PatientRecord | None) -> dict | None:
-    if record is None:
-        return None
+@nullable
+def present_patient(record: PatientRecord) -> dict:
     return {
         "id": record.id,
         "firstName": record.first,
