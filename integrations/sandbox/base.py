@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import Message
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 
 @dataclass
@@ -114,3 +114,36 @@ class Throttle:
     def reset(self) -> None:
         with self._lock:
             self._seen.clear()
+
+
+class SeededSandbox:
+    """The setup the BetterPT and Semble sandboxes share: the clock, a store (`store_type`) of
+    seeded records, options under a lock, and a throttle. `reset` restores `defaults`, clears the
+    throttle and what `_forget` names, then the store, which `_seed` fills again."""
+
+    defaults: ClassVar[dict[str, Any]]
+    store_type: ClassVar[Any]
+
+    def __init__(self, clock: Clock, *, monotonic=time.monotonic):
+        self.clock = clock
+        self.store = self.store_type()
+        self._lock = threading.Lock()
+        self._throttle = Throttle(monotonic)
+        self.reset()
+
+    def reset(self) -> None:
+        now = self.clock.now()
+        with self._lock:
+            self._options = dict(self.defaults)
+            self._throttle.reset()
+            self._forget()
+        with self.store.lock:
+            self.store.clear()
+            self._seed(now)
+
+    def _forget(self) -> None:
+        """Clear what else the sandbox remembers; called with `_lock` held."""
+
+    def _seed(self, now: datetime) -> None:
+        """Fill the emptied store; called with the store's lock held."""
+        raise NotImplementedError

@@ -18,14 +18,12 @@ changes the options and returns the state summary (rooms, tokens issued, the roo
 
 import json
 import secrets
-import threading
-import time
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
 from integrations.sandbox import shared
-from integrations.sandbox.base import Clock, Request, Response, Throttle
+from integrations.sandbox.base import Request, Response, SeededSandbox
 
 from . import graphql_api
 from .graphql_api import Context, Store
@@ -51,44 +49,36 @@ SEED_ROOMS = [
 ]
 
 
-class BetterPTSandbox:
+class BetterPTSandbox(SeededSandbox):
     name = "betterpt"
-
-    def __init__(self, clock: Clock, *, monotonic=time.monotonic):
-        self.clock = clock
-        self.store = Store()
-        self._lock = threading.Lock()
-        self._token_window = Throttle(monotonic)
-        self.reset()
+    defaults = DEFAULTS
+    store_type = Store
+    store: Store
 
     # --- VendorSandbox --------------------------------------------------------------------
 
-    def reset(self) -> None:
-        now = self.clock.now()
-        with self._lock:
-            self._options = dict(DEFAULTS)
-            self._tokens: dict[str, datetime] = {}  # access token -> expires at (sandbox clock)
-            self.tokens_issued = 0
-            self._token_window.reset()
-        with self.store.lock:
-            self.store.clear()
-            for uid, days, hour, zone, name, cancelled in SEED_ROOMS:
-                start = (now + timedelta(days=days)).replace(
-                    hour=hour, minute=0, second=0, microsecond=0
+    def _forget(self) -> None:
+        self._tokens: dict[str, datetime] = {}  # access token -> expires at (sandbox clock)
+        self.tokens_issued = 0
+
+    def _seed(self, now: datetime) -> None:
+        for uid, days, hour, zone, name, cancelled in SEED_ROOMS:
+            start = (now + timedelta(days=days)).replace(
+                hour=hour, minute=0, second=0, microsecond=0
+            )
+            room = self.store.add(
+                graphql_api.Room(
+                    uid=uid,
+                    start=start,
+                    time_zone=zone,
+                    display_name=name,
+                    patient_key=f"seed-patient-{uid[-4:]}",
+                    provider_key=f"seed-provider-{uid[-4:]}",
+                    created_at=now,
                 )
-                room = self.store.add(
-                    graphql_api.Room(
-                        uid=uid,
-                        start=start,
-                        time_zone=zone,
-                        display_name=name,
-                        patient_key=f"seed-patient-{uid[-4:]}",
-                        provider_key=f"seed-provider-{uid[-4:]}",
-                        created_at=now,
-                    )
-                )
-                if cancelled:
-                    room.cancelled_at = now
+            )
+            if cancelled:
+                room.cancelled_at = now
 
     def configure(self, options: dict[str, Any]) -> dict[str, Any]:
         """Options: client_id, client_secret, audience, token_lifetime_seconds,
@@ -196,7 +186,7 @@ class BetterPTSandbox:
                 403, "access_denied", f"Service not enabled within domain: {body['audience']}"
             )
         with self._lock:
-            if not self._token_window.allow(
+            if not self._throttle.allow(
                 "tokens", self._options["token_rate_limit_per_minute"], 60.0
             ):
                 return _oauth_error(429, "too_many_requests", "Global limit has been reached")

@@ -14,13 +14,11 @@ the options and returns the counts (patients, tokens) and the patient list.
 """
 
 import hmac
-import threading
-import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from integrations.sandbox import shared
-from integrations.sandbox.base import Clock, Request, Response, Throttle
+from integrations.sandbox.base import Request, Response, SeededSandbox
 
 from . import graphql_api
 from .graphql_api import Context, Store
@@ -60,27 +58,17 @@ SEED_PATIENTS = [  # PatientRecord fields
 SEED_QUESTIONNAIRE = "5d8f731a48250f7992ff4a10"
 
 
-class SembleSandbox:
+class SembleSandbox(SeededSandbox):
     name = "semble"
-
-    def __init__(self, clock: Clock, *, monotonic=time.monotonic):
-        self.clock = clock
-        self.store = Store()
-        self._lock = threading.Lock()
-        self._throttle = Throttle(monotonic)
-        self.reset()
+    defaults = DEFAULTS
+    store_type = Store
+    store: Store
 
     # --- VendorSandbox --------------------------------------------------------------------
 
-    def reset(self) -> None:
-        now = self.clock.now()
-        with self._lock:
-            self._options = dict(DEFAULTS)
-            self._throttle.reset()
-        with self.store.lock:
-            self.store.clear()
-            for patient in SEED_PATIENTS:
-                self.store.add_patient(**patient, created_at=now - timedelta(days=30))
+    def _seed(self, now: datetime) -> None:
+        for patient in SEED_PATIENTS:
+            self.store.add_patient(**patient, created_at=now - timedelta(days=30))
 
     def configure(self, options: dict[str, Any]) -> dict[str, Any]:
         """Options: api_token, rate_limit_per_minute (requests per window),
