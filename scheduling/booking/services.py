@@ -141,7 +141,8 @@ def booking_confirm(
     lost_answer, field_errors = False, {}
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
-        if booking.status == Status.CONFIRMED:
+        if booking.status in (Status.CONFIRMED, Status.CANCELLED):
+            # What this key booked stands, cancelled or not: one key books at most once, ever.
             return ConfirmOutcome(booking, {})
         if booking.checkout_attempts > attempts_seen:
             # Another submit with this key ran while we waited: its outcome stands.

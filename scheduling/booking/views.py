@@ -424,7 +424,7 @@ def _confirm_answer(request, page: BookingPage, step: ConfirmToken, outcome, typ
     button (same idempotency key) tries again, and for an unknown outcome the service looks the
     booking up before sending."""
     booking = outcome.booking
-    if booking.status == Booking.Status.CONFIRMED:
+    if booking.status in (Booking.Status.CONFIRMED, Booking.Status.CANCELLED):
         return redirect("scheduling:booked", slug=page.slug, reference=booking.reference)
     if booking.status == Booking.Status.REJECTED and booking.status_reason == "slot_taken":
         day = step.start_at.astimezone(ZoneInfo(step.tz)).date()

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from scheduling.models import Booking
-from tests.scheduling.conftest import NEW_YORK, Patient, hidden, times
+from tests.scheduling.conftest import DAYS_AHEAD, NEW_YORK, Patient, days_ahead, hidden, times
 from tests.scheduling.html import Page
 from tests.scheduling.manage.helpers import (
     Manager,
@@ -102,3 +102,23 @@ def test_cancel_with_healthie_down_keeps_the_reason(pages, sandbox):
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED
     assert booking.changes.count() == 1
+
+
+def test_a_confirm_replayed_after_cancelling_does_not_book_again(pages, sandbox):
+    # Book, keep the review form, cancel through the manage link, then press the old "Confirm
+    # booking" again (browser Back + resubmit): one confirm token books at most once, ever.
+    patient = Patient()
+    day = patient.open_days_from(days_ahead(DAYS_AHEAD))[0]
+    hold, _ = patient.hold(patient.times_page(day))
+    review = patient.submit_details(patient.details_page(hold))
+    booked = patient.confirm(review)
+    booking = Booking.objects.get()
+    assert Manager(booking).cancel().status_code == 302
+    again = patient.confirm(review)
+    assert again.status_code == 302
+    assert again["Location"] == f"/book/riverside/booked/{booking.reference}/"
+    assert again["Location"] == booked["Location"]
+    assert len(sandbox.calls(vendor="healthie", operation="completeCheckout")) == 1
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED
+    assert [h.to_status for h in booking.history.all()] == ["pending", "confirmed", "cancelled"]
