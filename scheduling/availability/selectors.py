@@ -28,6 +28,7 @@ from integrations.healthie.types import AppointmentType, Provider
 from scheduling.common import conf
 from scheduling.common.upstream import UpstreamUnavailable, healthie
 from scheduling.models import Booking, BookingPage, SlotHold
+from scheduling.models.booking import HOLD_TOKEN_SHAPE
 
 logger = logging.getLogger(__name__)
 
@@ -315,7 +316,7 @@ def held_slots(
 
 def hold_get(*, token: str) -> SlotHold | None:
     """A hold by its token, live or expired (None once it was released or taken over)."""
-    if not token:
+    if not HOLD_TOKEN_SHAPE.fullmatch(token or ""):
         return None
     return SlotHold.objects.select_related("page").filter(token=token).first()
 

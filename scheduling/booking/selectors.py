@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from scheduling.models import Booking, BookingPage
+from scheduling.models.booking import REFERENCE_SHAPE
 
 
 def pages_list() -> list[BookingPage]:
@@ -17,6 +18,8 @@ def page_get(*, slug: str) -> BookingPage | None:
 
 
 def booking_get(*, reference: str) -> Booking | None:
+    if not REFERENCE_SHAPE.fullmatch(reference or ""):
+        return None
     return Booking.objects.select_related("page").filter(reference=reference).first()
 
 

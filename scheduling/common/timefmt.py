@@ -94,20 +94,29 @@ def month_weeks(first: date) -> list[list[date | None]]:
     return [[d if d.month == first.month else None for d in week] for week in weeks]
 
 
+# The dates the app books within: a month, day or instant outside is no answer at all (a
+# hand-edited or hostile link), never a question for Healthie nor date arithmetic that overflows.
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def _bookable(day: date) -> date | None:
+    return day if EARLIEST <= day <= LATEST else None
+
+
 def parse_month(value: str | None) -> date | None:
     """ "2026-12" (or any "YYYY-MM-DD" in it) -> date(2026, 12, 1); None when unreadable."""
     text = (value or "").strip()
     try:
         if len(text) == 7:
-            return date.fromisoformat(text + "-01")
-        return date.fromisoformat(text).replace(day=1)
+            return _bookable(date.fromisoformat(text + "-01"))
+        return _bookable(date.fromisoformat(text).replace(day=1))
     except ValueError:
         return None
 
 
 def parse_day(value: str | None) -> date | None:
     try:
-        return date.fromisoformat((value or "").strip())
+        return _bookable(date.fromisoformat((value or "").strip()))
     except ValueError:
         return None
 
@@ -154,4 +163,6 @@ def parse_instant(value: str) -> datetime | None:
         instant = datetime.fromisoformat(value)
     except (TypeError, ValueError):
         return None
-    return instant if instant.tzinfo else None
+    if instant.tzinfo is None or not _bookable(instant.date()):
+        return None
+    return instant

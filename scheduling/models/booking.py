@@ -5,6 +5,7 @@ what a patient asked for and what Healthie answered, written before Healthie is 
 """
 
 import base64
+import re
 import secrets
 from datetime import timedelta
 
@@ -20,6 +21,12 @@ def new_reference() -> str:
 
 def new_hold_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+# What a reference and a hold token look like: anything else (a NUL byte, a 10 kB string) is
+# no reference or token at all, answered without asking the database.
+REFERENCE_SHAPE = re.compile(r"[a-z2-7]{26}")
+HOLD_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")
 
 
 def new_manage_token() -> str:

@@ -14,9 +14,12 @@ from scheduling.models import (
     Booking,
     Provision,
 )
+from scheduling.models.booking import REFERENCE_SHAPE
 
 
 def booking_by_reference(*, reference: str) -> Booking | None:
+    if not REFERENCE_SHAPE.fullmatch(reference or ""):
+        return None
     return Booking.objects.filter(reference=reference).first()
 
 
