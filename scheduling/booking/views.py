@@ -101,15 +101,12 @@ def _common(state: FlowState, types) -> dict:
         "page": state.page,
         "state": state,
         "change": change,
-        "tz_hidden": [(k, v) for k, v in state.params().items() if k != "tz"],
         "times_url": reverse("scheduling:times", kwargs={"slug": state.page.slug}),
-        "day_form_fields": state.hidden_fields(day="", month=""),
         "chosen_type": chosen,
-        "contact_label": pages.CONTACT_LABELS.get(state.contact, state.contact),
+        "contact_label": messages.contact_label(state.contact),
         "chosen_provider": provider,
         "first_available": state.provider == ANY_PROVIDER,
-        "tz_label": timefmt.zone_label(state.tz),
-        "tz_choices": timefmt.zone_choices(state.tz),
+        **pages.zone_switcher(state),
     }
 
 
@@ -161,7 +158,7 @@ def step_contact(request: HttpRequest, slug: str) -> HttpResponse:
         return _onward(state)
     chosen = next(t for t in types if t.id == state.type_id)
     choices = [
-        _choice(pages.CONTACT_LABELS.get(c, c), state.url("provider", contact=c))
+        _choice(messages.contact_label(c), state.url("provider", contact=c))
         for c in chosen.contact_types
     ]
     return _choose(request, state, types, "contact", choices)
@@ -192,7 +189,7 @@ def _availability_args(state: FlowState) -> dict:
     }
 
 
-def _picker_context(request, state: FlowState, types) -> dict:
+def _picker_context(state: FlowState, types) -> dict:
     """The month grid, and the times of the chosen day when there is one."""
     state, picker = pages.month_picker(
         state,
@@ -222,14 +219,13 @@ def _times_context(state: FlowState) -> dict:
         tz=state.tz,
         tz_detected=state.tz_detected,
         hold=state.hold,
-    ).sign()
-    return {
-        "day_label": timefmt.full_date(state.day),
-        "time_groups": timefmt.grouped_times([slot.start for slot in slots], state.tz),
-        "time_count": len(slots),
-        "times_token": token,
-        "hold_url": reverse("scheduling:hold", kwargs={"slug": state.page.slug}),
-    }
+    )
+    return pages.day_times(
+        state,
+        [slot.start for slot in slots],
+        times_token=token.sign(),
+        hold_url=reverse("scheduling:hold", kwargs={"slug": state.page.slug}),
+    )
 
 
 @_flow_page
@@ -238,7 +234,7 @@ def step_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     if _first_missing_step(state):
         return _onward(state)
     state = replace(state, day=None)
-    context = _picker_context(request, state, types)
+    context = _picker_context(state, types)
     return pages.render_step(
         request, "scheduling/calendar.html", context, partial="picker",
         push=context["state"].url("calendar"),
@@ -253,7 +249,7 @@ def step_times(request: HttpRequest, slug: str) -> HttpResponse:
     if state.day is None:
         return redirect(state.url("calendar"))
     status = 409 if state.notice == "taken" else 200
-    context = _picker_context(request, state, types)
+    context = _picker_context(state, types)
     return pages.render_step(
         request, "scheduling/calendar.html", context, status=status, partial="picker",
         push=state.url("times"),
@@ -314,7 +310,7 @@ def _hold_summary(hold_start: datetime, tz: str, provider, chosen_type, contact:
         "provider_name": provider.name if provider else "",
         "type_name": chosen_type.name if chosen_type else "",
         "type_length": chosen_type.length_minutes if chosen_type else None,
-        "contact_label": pages.CONTACT_LABELS.get(contact, contact),
+        "contact_label": messages.contact_label(contact),
     }
 
 
@@ -469,7 +465,7 @@ def _calendar_description(request, booking: Booking) -> tuple[str, str]:
     )
     description = calendar_files.event_description(
         booking,
-        how=pages.CONTACT_LABELS.get(booking.contact_type, booking.contact_type),
+        how=messages.contact_label(booking.contact_type),
         next_steps=messages.CONTACT_NEXT_STEPS.get(booking.contact_type, ""),
         manage_url=manage_url,
     )
@@ -503,7 +499,7 @@ def booked(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
         "end_time": timefmt.clock(booking.end.astimezone(ZoneInfo(tz))),
         "tz_label": timefmt.zone_label(tz),
         "clinic": clinic,
-        "contact_label": pages.CONTACT_LABELS.get(booking.contact_type, booking.contact_type),
+        "contact_label": messages.contact_label(booking.contact_type),
         "next_steps": next_steps,
         "ics_url": reverse("scheduling:booked_ics", kwargs={"slug": slug, "reference": reference}),
         "google_url": calendar_files.google_calendar_url(

@@ -23,6 +23,12 @@ CONTACT_LABELS = {
     "In Person": "In person",
 }
 
+
+def contact_label(contact_type: str) -> str:
+    """ "Video call" for Healthie's "Healthie Video Call" (its own name when we have none)."""
+    return CONTACT_LABELS.get(contact_type, contact_type)
+
+
 CONTACT_NEXT_STEPS = {
     "Healthie Video Call": (
         "This is a video visit. You'll get a secure link to join; open it a few minutes early "
@@ -50,6 +56,15 @@ BOOKING_EXPIRED_MESSAGE = (
 BOOKING_UNREADABLE_MESSAGE = (
     "The form could not be read. Please start again; nothing has been booked."
 )
+
+# The choice steps' headings.
+CHOOSE = {
+    "type": "What would you like to book?",
+    "contact": "How would you like to meet?",
+    "provider": "Who would you like to see?",
+}
+FIRST_AVAILABLE = "First available"
+FIRST_AVAILABLE_DETAIL = "The earliest time with any of our providers"
 
 NOT_BOOKED_TITLE = "Not booked yet"
 
@@ -99,15 +114,6 @@ REFUSED_BY_HEALTHIE = (
 
 QUESTIONNAIRE_UNAVAILABLE_TITLE = "The questionnaire can't be opened right now"
 QUESTIONNAIRE_UNAVAILABLE_MESSAGE = "Please try again in a minute."
-
-# The booking flow's choice steps.
-CHOOSE = {
-    "type": "What would you like to book?",
-    "contact": "How would you like to meet?",
-    "provider": "Who would you like to see?",
-}
-FIRST_AVAILABLE = "First available"
-FIRST_AVAILABLE_DETAIL = "The earliest time with any of our providers"
 
 # What an expired or unreadable step token means, per flow: (expired, unreadable).
 TOKEN_PROBLEMS = {

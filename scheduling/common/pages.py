@@ -1,6 +1,6 @@
 """What every patient page shares: rendering a step whole or as an htmx partial, the problem
 page, the signed-step decorator that turns a bad step token into that page, the 503 page when
-Healthie cannot answer, and the labels of contact types. The texts live in common.messages."""
+Healthie cannot answer, and the day-and-time picker. The texts live in common.messages."""
 
 from collections.abc import Callable
 from dataclasses import replace
@@ -14,8 +14,6 @@ from django_htmx.http import push_url
 from scheduling.common import messages, timefmt, tokens
 from scheduling.common.origin import origin_checked
 from scheduling.common.upstream import UpstreamUnavailable
-
-CONTACT_LABELS = messages.CONTACT_LABELS
 
 
 def render_step(
@@ -162,7 +160,24 @@ def month_picker(state, *, today: date, calendar_step: str, first_open_day, open
         "next_label": timefmt.month_name(following),
         "nothing_soon": nothing_soon,
         "day_form_fields": state.hidden_fields(day="", month=""),
+    }
+
+
+def zone_switcher(state) -> dict:
+    """The "Times are shown in" switcher: the zone, the choices, the rest of the state kept."""
+    return {
         "tz_hidden": [(k, v) for k, v in state.params().items() if k != "tz"],
         "tz_label": timefmt.zone_label(state.tz),
         "tz_choices": timefmt.zone_choices(state.tz),
+    }
+
+
+def day_times(state, starts: list, *, times_token: str, hold_url: str) -> dict:
+    """The picker's times of `state.day`, grouped by part of day, and the form that holds one."""
+    return {
+        "day_label": timefmt.full_date(state.day),
+        "time_groups": timefmt.grouped_times(starts, state.tz),
+        "time_count": len(starts),
+        "times_token": times_token,
+        "hold_url": hold_url,
     }

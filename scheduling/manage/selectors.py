@@ -13,11 +13,14 @@ from scheduling.availability import selectors as availability_selectors
 from scheduling.common import conf
 from scheduling.common.upstream import UpstreamUnavailable, healthie
 from scheduling.models import Booking, BookingChange
+from scheduling.models.booking import MANAGE_TOKEN_SHAPE
 
 SETTING_CACHE_SECONDS = 60
 
 
 def booking_for_token(*, token: str) -> Booking | None:
+    if not MANAGE_TOKEN_SHAPE.fullmatch(token or ""):
+        return None
     return Booking.objects.select_related("page").filter(manage_token=token).first()
 
 

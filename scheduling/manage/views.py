@@ -10,7 +10,6 @@ Views parse input, call one service or selector, and render.
 """
 
 import logging
-import re
 import uuid
 from dataclasses import replace
 from datetime import datetime
@@ -37,8 +36,6 @@ from scheduling.models import Booking, BookingChange
 
 logger = logging.getLogger(__name__)
 
-# Manage tokens are URL-safe base64 (new_manage_token: 43 characters); anything else is not one.
-TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,64}")
 REASON_MAX = 1000
 
 
@@ -76,8 +73,6 @@ def _private(view):
 
 def _booking_or_404(token: str) -> Booking:
     """The booking this manage token opens; 404 (the same for every failure) otherwise."""
-    if not TOKEN_SHAPE.fullmatch(token or ""):
-        raise Http404
     booking = selectors.booking_for_token(token=token)
     if booking is None:
         raise Http404
@@ -130,7 +125,7 @@ def _appointment_context(booking: Booking, tz: str | None = None) -> dict:
         "when": _when(booking.start, tz),
         "end_time": timefmt.clock(booking.end.astimezone(ZoneInfo(tz))),
         "clinic": clinic,
-        "contact_label": pages.CONTACT_LABELS.get(booking.contact_type, booking.contact_type),
+        "contact_label": messages.contact_label(booking.contact_type),
         "manage_url": _manage_url(booking),
     }
 
@@ -305,6 +300,7 @@ def _picker_context(state: RescheduleState) -> dict:
     context = {
         **_appointment_context(booking, state.tz),
         **picker,
+        **pages.zone_switcher(state),
         "times_url": reverse("scheduling:manage_times", kwargs={"token": booking.manage_token}),
         "type_length": booking.length_minutes,
     }
@@ -312,22 +308,11 @@ def _picker_context(state: RescheduleState) -> dict:
         starts = selectors.reschedule_open_times(
             booking=booking, day=state.day, tz=state.tz, keep_hold_token=state.hold or None
         )
-        context.update(
-            {
-                "day_label": timefmt.full_date(state.day),
-                "time_groups": timefmt.grouped_times(starts, state.tz),
-                "time_count": len(starts),
-                "times_token": ManageTimesToken(
-                    booking=booking.reference,
-                    day=state.day.isoformat(),
-                    tz=state.tz,
-                    hold=state.hold,
-                ).sign(),
-                "hold_url": reverse(
-                    "scheduling:manage_hold", kwargs={"token": booking.manage_token}
-                ),
-            }
+        token = ManageTimesToken(
+            booking=booking.reference, day=state.day.isoformat(), tz=state.tz, hold=state.hold
         )
+        hold_url = reverse("scheduling:manage_hold", kwargs={"token": booking.manage_token})
+        context.update(pages.day_times(state, starts, times_token=token.sign(), hold_url=hold_url))
     return context
 
 

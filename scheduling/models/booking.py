@@ -23,10 +23,11 @@ def new_hold_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-# What a reference and a hold token look like: anything else (a NUL byte, a 10 kB string) is
-# no reference or token at all, answered without asking the database.
+# What a reference and the tokens look like: anything else (a NUL byte, a 10 kB string) is no
+# reference or token at all, answered without asking the database.
 REFERENCE_SHAPE = re.compile(r"[a-z2-7]{26}")
 HOLD_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")
+MANAGE_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,64}")  # new_manage_token: 43 characters
 
 
 def new_manage_token() -> str:

@@ -120,16 +120,21 @@ def test_lost_answer_is_settled_by_reading_the_appointment_back(pages, sandbox):
     assert len(sandbox.calls(vendor="healthie", operation="updateAppointment")) == 1
 
 
+def lose_the_answer_and_the_read_back(sandbox) -> None:
+    """The update happens but its answer is lost; Healthie answers the read before it, then no
+    read until the test clears the faults (so the change stays unknown)."""
+    sandbox.fault(
+        "healthie", "timeout", operation="updateAppointment", when="after", timeout_seconds=3
+    )
+    sandbox.fault("healthie", "http_500", operation="appointment", skip=1, count=None)
+
+
 @override_settings(HEALTHIE_TIMEOUT_SECONDS=1, HEALTHIE_MAX_RETRIES=0)
 def test_lost_answer_that_cannot_be_checked_yet_is_settled_later(pages, sandbox):
     booking = book()
     manager = Manager(booking)
     review, slot = manager.to_review()
-    sandbox.fault(
-        "healthie", "timeout", operation="updateAppointment", when="after", timeout_seconds=3
-    )
-    # Healthie answers the read before the update, then no reads until it is back.
-    sandbox.fault("healthie", "http_500", operation="appointment", skip=1, count=None)
+    lose_the_answer_and_the_read_back(sandbox)
     response = manager.confirm(review)
     content = text(response)
     assert response.status_code == 202
@@ -213,11 +218,7 @@ def test_the_beat_sweeper_settles_a_lost_change_nobody_looks_at(pages, sandbox):
     booking = book()
     manager = Manager(booking)
     review, slot = manager.to_review()
-    sandbox.fault(
-        "healthie", "timeout", operation="updateAppointment", when="after", timeout_seconds=3
-    )
-    # The read before the update works; the read-back after it does not.
-    sandbox.fault("healthie", "http_500", operation="appointment", skip=1, count=None)
+    lose_the_answer_and_the_read_back(sandbox)
     assert manager.confirm(review).status_code == 202
     change = booking.changes.get()
     assert change.state == BookingChange.State.UNKNOWN
