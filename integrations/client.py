@@ -54,7 +54,7 @@ class VendorClient:
         timeout: float | None = None,
         retry_policy: transport.RetryPolicy | None = None,
     ):
-        self.url = url or self._setting("API_URL")
+        self.url = self._setting("API_URL", url)
         if timeout is None:
             timeout = getattr(
                 settings, f"{self.settings_prefix}_TIMEOUT_SECONDS", settings.VENDOR_TIMEOUT_SECONDS

@@ -182,7 +182,7 @@ class BetterPTClient(graphql.GraphQLClient):
         **options: Unpack[ClientOptions],
     ):
         super().__init__(**options)
-        self.token_url = token_url or self._setting("TOKEN_URL")
+        self.token_url = self._setting("TOKEN_URL", token_url)
         self.audience = self._setting("AUDIENCE", audience)
         self.client_id = self._setting("CLIENT_ID", client_id)
         self._client_secret = self._setting("CLIENT_SECRET", client_secret)

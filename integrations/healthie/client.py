@@ -134,7 +134,7 @@ class HealthieClient(graphql.GraphQLClient):
     ):
         super().__init__(**options)
         self._api_key = self._setting("API_KEY", api_key)
-        self.api_version = api_version or self._setting("API_VERSION")
+        self.api_version = self._setting("API_VERSION", api_version)
         self.authorization_shard = self._setting("AUTHORIZATION_SHARD", authorization_shard)
 
     def default_retry_policy(self) -> transport.RetryPolicy:

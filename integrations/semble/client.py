@@ -101,7 +101,7 @@ class SembleClient(graphql.GraphQLClient):
     ):
         super().__init__(**options)
         self._api_token = self._setting("API_TOKEN", api_token)
-        self.questionnaire_host = questionnaire_host or self._setting("QUESTIONNAIRE_HOST")
+        self.questionnaire_host = self._setting("QUESTIONNAIRE_HOST", questionnaire_host)
         self.page_size = page_size
 
     # ----------------------------------------------------------------------------------------
