@@ -13,20 +13,23 @@ should answer 200 fast, then process. Qualiphy retries slow answers, so every ev
 `dedupe_key` of (event, patient_exam_id), ids normalised to strings whatever spelling came in.
 Patient data (email, phone, answers) stays out of `repr`.
 
+Qualiphy also retries 5xx forever, so a body is checked here against what Qualiphy documents
+before anything is stored: an event number other than 1, 2 or 3, a verdict outside the five
+statuses, an id of other characters or longer than 64, or JSON nested too deep is a
+WebhookPayloadError (the view answers 400), never a database error.
+
 No Django here: the app's view calls `parse_event(request.body)`.
 """
 
 import hmac
 import json
-import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from integrations.readers import identifier as _id
 from integrations.readers import listed
 from integrations.readers import optional_int as _int
-
-logger = logging.getLogger(__name__)
 
 CONSULTATION_COMPLETE = 1
 PRESCRIPTION_CONFIRMED = 2
@@ -38,6 +41,11 @@ DEFERRED = "Deferred to Medical Director"
 NOT_AVAILABLE = "NA"
 MISSED = "Missed"
 EXAM_STATUSES = frozenset({APPROVED, REJECTED, DEFERRED, NOT_AVAILABLE, MISSED})
+EVENTS = frozenset({CONSULTATION_COMPLETE, PRESCRIPTION_CONFIRMED, PRESCRIPTION_TRACKING})
+
+# Qualiphy's ids: integers, or strings such as "patient-exam-789" (its own examples); never
+# longer than the 64 characters we store.
+_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 class WebhookPayloadError(ValueError):
@@ -85,10 +93,6 @@ class ConsultationComplete(_Event):
     @property
     def is_approved(self) -> bool:
         return self.exam_status == APPROVED
-
-    @property
-    def is_known_status(self) -> bool:
-        return self.exam_status in EXAM_STATUSES
 
 
 @dataclass(frozen=True)
@@ -142,15 +146,7 @@ class PrescriptionTracking(_Event):
     event: int = PRESCRIPTION_TRACKING
 
 
-@dataclass(frozen=True)
-class UnknownEvent(_Event):
-    """An `event` number this code does not know yet: acknowledge it, record nothing."""
-
-    event: int
-    patient_exam_id: str | None
-
-
-Event = ConsultationComplete | PrescriptionConfirmed | PrescriptionTracking | UnknownEvent
+Event = ConsultationComplete | PrescriptionConfirmed | PrescriptionTracking
 
 
 def secret_matches(provided: str | None, expected: str | None) -> bool:
@@ -165,8 +161,8 @@ def parse_event(body: bytes | str | dict) -> Event:
     if isinstance(body, bytes | str):
         try:
             payload = json.loads(body or b"null")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise WebhookPayloadError("body is not JSON") from exc
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            raise WebhookPayloadError("body is not JSON we read") from exc
     else:
         payload = body
     if not isinstance(payload, dict):
@@ -181,10 +177,8 @@ def parse_event(body: bytes | str | dict) -> Event:
             return _prescription_confirmed(payload)
         if event == PRESCRIPTION_TRACKING:
             return _prescription_tracking(payload)
-        logger.warning("qualiphy webhook: unknown event %s", event)
-        exam = payload.get("patient_exam_id")
-        return UnknownEvent(event=event, patient_exam_id=_id(exam) if exam is not None else None)
-    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError("not one of Qualiphy's documented events")
+    except (KeyError, TypeError, ValueError, RecursionError) as exc:
         raise WebhookPayloadError(f"unreadable event: {exc}") from exc
 
 
@@ -195,8 +189,7 @@ def _consultation_complete(payload: dict) -> ConsultationComplete:
     status = _str(payload.get("exam_status"))
     if not status:
         raise ValueError("exam_status is missing")
-    if status not in EXAM_STATUSES:
-        logger.warning("qualiphy webhook: unknown exam_status %r", status)
+    _check_status(status)
     return ConsultationComplete(
         **_exam(payload),
         exam_status=status,
@@ -207,9 +200,12 @@ def _consultation_complete(payload: dict) -> ConsultationComplete:
 
 def _prescription_confirmed(payload: dict) -> PrescriptionConfirmed:
     items = listed(payload.get("prescription"), "prescription")
+    status = _str(payload.get("exam_status"))
+    if status:
+        _check_status(status)
     return PrescriptionConfirmed(
         **_exam(payload),
-        exam_status=_str(payload.get("exam_status")),
+        exam_status=status,
         prescribed_os_id=_int(payload.get("prescribed_os_id")),
         prescriptions=tuple(_prescription(item) for item in items if isinstance(item, dict)),
     )
@@ -218,7 +214,7 @@ def _prescription_confirmed(payload: dict) -> PrescriptionConfirmed:
 def _prescription_tracking(payload: dict) -> PrescriptionTracking:
     prescription = payload.get("prescription_id")
     return PrescriptionTracking(
-        patient_exam_id=_id(payload["patient_exam_id"]),
+        patient_exam_id=_exam_ref(payload["patient_exam_id"]),
         prescription_id=_id(prescription) if prescription not in (None, "") else None,
         **_texts(payload, "tracking_number", "delivery_service", "pharmacy_location", "order_id"),
     )
@@ -227,8 +223,8 @@ def _prescription_tracking(payload: dict) -> PrescriptionTracking:
 def _exam(payload: dict) -> dict[str, Any]:
     """The fields events 1 and 2 share."""
     return {
-        "patient_exam_id": _id(payload["patient_exam_id"]),
-        "exam_id": _id(payload["exam_id"]),
+        "patient_exam_id": _exam_ref(payload["patient_exam_id"]),
+        "exam_id": _exam_ref(payload["exam_id"]),
         "exam_url": _str(payload.get("exam_url")) or None,
         **_texts(
             payload,
@@ -279,6 +275,19 @@ def _answers(value: Any) -> tuple[Answer, ...]:
         for item in value
         if isinstance(item, dict)
     )
+
+
+def _check_status(status: str) -> None:
+    if status not in EXAM_STATUSES:
+        raise ValueError("exam_status is not one of Qualiphy's verdicts")
+
+
+def _exam_ref(value: Any) -> str:
+    """An exam id as Qualiphy spells them (anything longer or stranger is not Qualiphy's)."""
+    text = _id(value)
+    if not _ID.fullmatch(text):
+        raise ValueError("not a Qualiphy id")
+    return text
 
 
 def _str(value: Any) -> str | None:
