@@ -54,6 +54,7 @@ from integrations.healthie.types import (
     Patient,
     Provider,
     Slot,
+    Webhook,
 )
 from integrations.readers import (
     boolean,
@@ -261,9 +262,13 @@ class HealthieClient(graphql.GraphQLClient):
         email: str,
         phone_number: str,
         idempotency_key: str | None = None,
-        public: bool = False,
+        public: bool = True,
     ) -> Appointment:
-        """Book a slot (Healthie enforces availability); never resent blindly. https://docs.gethealthie.com/reference/2026-01-01/mutations/completecheckout"""
+        """Book a slot (Healthie enforces availability); never resent blindly. https://docs.gethealthie.com/reference/2026-01-01/mutations/completecheckout
+
+        Public (no key) by default, as Healthie documents self-booking: an authenticated
+        caller books for itself, so with the staff key the appointment would be the staff
+        member's and the patient's name and e-mail would be ignored."""
         variables = {
             "appointment_type_id": appointment_type_id,
             "contact_type": contact_type,
@@ -303,8 +308,9 @@ class HealthieClient(graphql.GraphQLClient):
         is_org: bool | None = None,
         include_blockers: bool = False,
         order_by: str | None = "DATE_ASC",
+        max_pages: int | None = None,
     ) -> list[Appointment]:
-        """All pages of appointments matching the filters. https://docs.gethealthie.com/reference/2026-01-01/queries/appointments"""
+        """All pages (at most `max_pages`) of appointments matching the filters. https://docs.gethealthie.com/reference/2026-01-01/queries/appointments"""
         if (start is None) != (end is None):
             raise ValueError("start and end go together")
         variables = {
@@ -323,7 +329,7 @@ class HealthieClient(graphql.GraphQLClient):
         }
         return [
             self._read("appointments", _appointment, node)
-            for node in self._pages("appointments", variables)
+            for node in self._pages("appointments", variables, max_pages=max_pages)
         ]
 
     def update_appointment(
@@ -428,6 +434,43 @@ class HealthieClient(graphql.GraphQLClient):
         # Several patients on one email: the oldest-looking (lowest numeric) id, deterministically.
         return min(matches, key=_id_sort_key) if matches else None
 
+    def patient(self, id: str) -> Patient | None:
+        """One user by id (name, e-mail, phone), None if Healthie has none. https://docs.gethealthie.com/reference/2026-01-01/queries/user"""
+        node = self._execute("user", {"id": id})
+        return None if node is None else self._read("user", _patient, node)
+
+    # ----------------------------------------------------------------------------------------
+    # Webhooks (staff key). Secrets are returned, never logged.
+
+    def webhooks(self, *, keywords: str | None = None) -> list[Webhook]:
+        """Every registered webhook, oldest first. https://docs.gethealthie.com/reference/2026-01-01/queries/webhooks"""
+        return [
+            self._read("webhooks", _webhook, node)
+            for node in self._pages("webhooks", {"keywords": keywords})
+        ]
+
+    def create_webhook(self, *, url: str, event_types: list[str]) -> Webhook:
+        """Register `url` for `event_types` (enum names, e.g. "APPOINTMENT_UPDATED"); Healthie
+        generates the signature secret. https://docs.gethealthie.com/reference/2026-01-01/mutations/createwebhook"""
+        variables = {"url": url, "webhook_events": [{"event_type": e} for e in event_types]}
+        payload = self._execute("createWebhook", variables)
+        return self._payload("createWebhook", payload, "webhook", _webhook)
+
+    def update_webhook(self, *, id: str, url: str, event_types: list[str]) -> Webhook:
+        """Point a webhook at `url` for `event_types`, enabled. https://docs.gethealthie.com/reference/2026-01-01/mutations/updatewebhook"""
+        variables = {
+            "id": id,
+            "url": url,
+            "webhook_events": [{"event_type": e} for e in event_types],
+        }
+        payload = self._execute("updateWebhook", variables)
+        return self._payload("updateWebhook", payload, "webhook", _webhook)
+
+    def rotate_webhook_secret(self, id: str) -> Webhook:
+        """A new signature secret for the webhook. https://docs.gethealthie.com/reference/2026-01-01/mutations/expirewebhooksignature"""
+        payload = self._execute("expireWebhookSignature", {"id": id})
+        return self._payload("expireWebhookSignature", payload, "webhook", _webhook)
+
     # ----------------------------------------------------------------------------------------
     # Plumbing
 
@@ -470,12 +513,18 @@ class HealthieClient(graphql.GraphQLClient):
         return result
 
     def _pages(
-        self, operation: str, variables: dict[str, Any], *, public: bool = False
+        self,
+        operation: str,
+        variables: dict[str, Any],
+        *,
+        public: bool = False,
+        max_pages: int | None = None,
     ) -> Iterator[dict]:
-        """Nodes of every page of a connection, following page_info.end_cursor."""
+        """Nodes of every page of a connection (the first `max_pages` when given: a caller
+        that must stay cheap), following page_info.end_cursor."""
         after = None
         seen: set[str] = set()
-        for _ in range(MAX_PAGES):
+        for number in range(1, MAX_PAGES + 1):
             connection = self._execute(
                 operation, {**variables, "first": PAGE_SIZE, "after": after}, public=public
             )
@@ -487,7 +536,7 @@ class HealthieClient(graphql.GraphQLClient):
                 if not isinstance(nodes, list):
                     raise TypeError("nodes is not a list")
             yield from (node for node in nodes if node is not None)
-            if not page.has_next_page:
+            if not page.has_next_page or (max_pages is not None and number >= max_pages):
                 return
             if not page.end_cursor or page.end_cursor in seen:
                 raise ContractError(VENDOR, operation, "pagination cursor did not advance")
@@ -758,4 +807,16 @@ def _patient(node: Any) -> Patient:
         email=optional_str(node.get("email")),
         first_name=optional_str(node.get("first_name")),
         last_name=optional_str(node.get("last_name")),
+        phone_number=optional_str(node.get("phone_number")),
+    )
+
+
+def _webhook(node: Any) -> Webhook:
+    events = listed(node.get("webhook_events"), "webhook_events")
+    return Webhook(
+        id=identifier(node["id"]),
+        url=optional_str(node.get("url")) or "",
+        is_enabled=boolean(node.get("is_enabled")),
+        event_types=tuple(str(e["event_type"]) for e in events if e),
+        signature_secret=optional_str(node.get("signature_secret")) or "",
     )

@@ -3,7 +3,7 @@
 Ids are strings (GraphQL `ID`), datetimes are aware, durations are minutes.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 # pm_status values that take an appointment off the calendar (vendor-facts: "Active appointments").
@@ -105,6 +105,18 @@ class Patient:
     email: str | None
     first_name: str | None
     last_name: str | None
+    phone_number: str | None = None
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """A webhook registered with Healthie. `signature_secret` is a secret: never log it."""
+
+    id: str
+    url: str
+    is_enabled: bool
+    event_types: tuple[str, ...]  # Healthie's enum names, e.g. "APPOINTMENT_UPDATED"
+    signature_secret: str = field(repr=False, default="")
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,9 @@ DEFAULTS = {
     "webhook_secret": None,
     "webhook_retry_base_seconds": 0.5,
     "webhook_max_attempts": 5,
+    # A fault: the next N events are never delivered (Healthie gave up, or a network ate them),
+    # so only reconciliation can find the change.
+    "webhook_drop_next": 0,
 }
 
 # --- versions (guides: api-concepts-versioning) ---------------------------------------------
@@ -158,7 +161,7 @@ class Delivery:
     url: str
     secret: str
     generation: int
-    status: str = "pending"  # pending, delivered or failed (attempts exhausted)
+    status: str = "pending"  # pending, delivered, failed (attempts exhausted) or dropped (fault)
     attempts: int = 0
     last_status_code: int | None = None
     last_error: str | None = None
@@ -203,16 +206,24 @@ class WebhookSender:
         self.secret: str | None = None
         self.retry_base_seconds = DEFAULTS["webhook_retry_base_seconds"]
         self.max_attempts = DEFAULTS["webhook_max_attempts"]
+        self.drop_next = 0
 
-    def enqueue(self, event: Event) -> None:
+    def enqueue(self, event: Event, targets: list[tuple[str, str]]) -> None:
+        """One delivery of `event` per (url, secret) target: the configured URL and every
+        registered webhook that subscribed to the event."""
         with self._cond:
-            if not self.url:
+            if not targets:
                 return
-            delivery = Delivery(
-                next(self._ids), event, self.url, self.secret or "", self._generation
-            )
-            self._deliveries.append(delivery)
-            heapq.heappush(self._due, (time.monotonic(), delivery.id, delivery))
+            dropped = self.drop_next > 0
+            if dropped:
+                self.drop_next -= 1
+            for url, secret in targets:
+                delivery = Delivery(next(self._ids), event, url, secret, self._generation)
+                self._deliveries.append(delivery)
+                if dropped:
+                    delivery.status = "dropped"
+                    continue
+                heapq.heappush(self._due, (time.monotonic(), delivery.id, delivery))
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="healthie-sandbox-webhooks", daemon=True
@@ -220,10 +231,12 @@ class WebhookSender:
                 self._thread.start()
             self._cond.notify()
 
-    def configure(self, url, secret, retry_base_seconds, max_attempts) -> None:
+    def configure(self, url, secret, retry_base_seconds, max_attempts, drop_next=None) -> None:
         with self._cond:
             self.url, self.secret = url, secret
             self.retry_base_seconds, self.max_attempts = retry_base_seconds, max_attempts
+            if drop_next is not None:
+                self.drop_next = drop_next
 
     def deliveries(self) -> list[dict]:
         with self._cond:
@@ -294,7 +307,7 @@ class HealthieSandbox:
         self._lock = threading.Lock()
         self._throttle = Throttle(monotonic)
         self._webhooks = WebhookSender()
-        self.store = Store(clock, on_event=self._webhooks.enqueue)
+        self.store = Store(clock, on_event=self._announce)
         self.reset()
 
     # --- VendorSandbox --------------------------------------------------------------------
@@ -309,7 +322,8 @@ class HealthieSandbox:
 
     def configure(self, options: dict[str, Any]) -> dict[str, Any]:
         """Options: rate_limit_per_second, webhook_url, webhook_secret,
-        webhook_retry_base_seconds, webhook_max_attempts, api_key (the staff key).
+        webhook_retry_base_seconds, webhook_max_attempts, webhook_drop_next (a fault: that
+        many upcoming events are never delivered), api_key (the staff key).
         Returns them all, with `webhook_deliveries` (event, status, attempts of each)."""
         checks = {
             "rate_limit_per_second": lambda v: isinstance(v, int) and v > 0,
@@ -317,6 +331,9 @@ class HealthieSandbox:
             "webhook_secret": lambda v: v is None or isinstance(v, str),
             "webhook_retry_base_seconds": lambda v: isinstance(v, int | float) and v >= 0,
             "webhook_max_attempts": lambda v: isinstance(v, int) and v >= 1,
+            "webhook_drop_next": lambda v: (
+                isinstance(v, int) and not isinstance(v, bool) and v >= 0
+            ),
             "api_key": lambda v: v is None or (isinstance(v, str) and v != ""),
         }
         shared.check_options("Healthie", options, checks)
@@ -389,11 +406,25 @@ class HealthieSandbox:
             self._options["webhook_secret"],
             self._options["webhook_retry_base_seconds"],
             self._options["webhook_max_attempts"],
+            self._options["webhook_drop_next"],
         )
+        self._options["webhook_drop_next"] = None  # counted down by the sender from here on
+
+    def _announce(self, event: Event) -> None:
+        """Called by the store (its lock held) for each change: the configured URL (the demo's
+        and the tests' shortcut) and every registered webhook subscribed to the event."""
+        targets = [
+            (webhook.url, webhook.signature_secret)
+            for webhook in self.store.webhooks_for(event.event_type)
+        ]
+        if self._webhooks.url:
+            targets.insert(0, (self._webhooks.url, self._webhooks.secret or ""))
+        self._webhooks.enqueue(event, targets)
 
     def _described(self) -> dict[str, Any]:
         return {
             **self._options,
             "api_key": self._options["api_key"] or self._api_key or configured_api_key(),
+            "webhook_drop_next": self._webhooks.drop_next,
             "webhook_deliveries": self._webhooks.deliveries(),
         }

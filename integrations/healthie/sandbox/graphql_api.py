@@ -36,6 +36,7 @@ from .state import (
     SlotQuery,
     Store,
     User,
+    Webhook,
 )
 
 SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
@@ -113,6 +114,7 @@ def present_user(user: User) -> dict:
         "last_name": user.last_name,
         "email": user.email,
         "timezone": user.timezone,
+        "phone_number": user.phone_number,
     }
 
 
@@ -429,6 +431,14 @@ def resolve_users(ctx: Context, **args) -> dict:
     return connection(found, args, present_user)
 
 
+def resolve_user(ctx: Context, **args) -> dict | None:
+    """One user by id (providers and patients share ids); the viewer with or_current_user."""
+    found = ctx.store.users.get(str(args.get("id") or ""))
+    if found is None and args.get("or_current_user"):
+        found = ctx.viewer
+    return present_user(found)
+
+
 def _requested_zone(args: dict) -> ZoneInfo:
     """Slot queries: the `timezone` argument, else America/New_York (a keyless caller has no
     timezone of their own)."""
@@ -531,6 +541,7 @@ def mutate_complete_checkout(ctx: Context, data: dict) -> Result:
         timezone=data.get("timezone"),
         reason=data.get("reason"),
         location=data.get("location"),
+        client=ctx.viewer,  # signed in: Healthie books for that user, not for the e-mail given
     )
 
 
@@ -627,6 +638,78 @@ def mutate_delete_availability(ctx: Context, data: dict) -> Result:
     return ctx.store.delete_availability(data.get("id"))
 
 
+# --- webhooks (the registration API; deliveries are sent by app.py) -------------------------
+
+
+def event_names() -> dict[str, str]:
+    """WebhookEventType values -> Healthie's event names ("APPOINTMENT_UPDATED" ->
+    "appointment.updated"): each enum value's description in the reference is its name."""
+    values = schema().type_map["WebhookEventType"].values
+    return {name: value.description or name.lower() for name, value in values.items()}
+
+
+@nullable
+def present_webhook(webhook: Webhook, _ctx: Context | None = None) -> dict:
+    enum_of = {event: name for name, event in event_names().items()}
+    return {
+        "id": webhook.id,
+        "url": webhook.url,
+        "is_enabled": webhook.is_enabled,
+        "should_retry": webhook.should_retry,
+        "signature_secret": webhook.signature_secret,
+        "webhook_events": [
+            {"id": f"{webhook.id}-{i}", "event_type": enum_of[event], "retry_count": 0}
+            for i, event in enumerate(webhook.event_types, 1)
+        ],
+    }
+
+
+def resolve_webhooks(ctx: Context, **args) -> dict:
+    found = sorted(ctx.store.webhooks.values(), key=lambda w: int(w.id))
+    if args.get("keywords"):
+        found = [w for w in found if args["keywords"].lower() in w.url.lower()]
+    if (args.get("order_by") or "").endswith("_DESC"):
+        found.reverse()
+    return connection(found, args, present_webhook)
+
+
+def _webhook_events(data: dict) -> list[str] | None:
+    """The event names of `webhook_events` (and the single `event_type`), None if neither."""
+    names = event_names()
+    chosen = [e.get("event_type") for e in data.get("webhook_events") or [] if e]
+    if data.get("event_type"):
+        chosen.append(data["event_type"])
+    if not chosen and data.get("webhook_events") is None and not data.get("event_type"):
+        return None
+    return [names[value] for value in chosen if value in names]
+
+
+@payload("webhook", present_webhook)
+def mutate_create_webhook(ctx: Context, data: dict) -> Result:
+    return ctx.store.create_webhook(
+        url=data.get("url"),
+        event_types=_webhook_events(data) or [],
+        is_enabled=data.get("is_enabled"),
+        should_retry=data.get("should_retry"),
+    )
+
+
+@payload("webhook", present_webhook)
+def mutate_update_webhook(ctx: Context, data: dict) -> Result:
+    return ctx.store.update_webhook(
+        data.get("id"),
+        url=data.get("url"),
+        event_types=_webhook_events(data),
+        is_enabled=data.get("is_enabled"),
+        should_retry=data.get("should_retry"),
+    )
+
+
+@payload("webhook", present_webhook)
+def mutate_expire_webhook_signature(ctx: Context, data: dict) -> Result:
+    return ctx.store.expire_webhook_signature(data.get("id"))
+
+
 ROOT_RESOLVERS = {
     "Query": {
         "appointment": resolve_appointment,
@@ -639,11 +722,16 @@ ROOT_RESOLVERS = {
         "daysAvailableForRange": resolve_days_available,
         "nextAvailableSlot": resolve_next_available_slot,
         "organizationMembers": resolve_organization_members,
+        "user": resolve_user,
         "users": resolve_users,
+        "webhooks": resolve_webhooks,
     },
     "Mutation": {
         "completeCheckout": mutate_complete_checkout,
         "createAvailability": mutate_create_availability,
+        "createWebhook": mutate_create_webhook,
+        "expireWebhookSignature": mutate_expire_webhook_signature,
+        "updateWebhook": mutate_update_webhook,
         "deleteAppointment": mutate_delete_appointment,
         "deleteAvailability": mutate_delete_availability,
         "editAvailability": mutate_edit_availability,

@@ -10,6 +10,7 @@ raise for bad input. Changes are announced as `Event`s (the webhook events Healt
 the `on_event` callback, which must not block: it is called with the lock held.
 """
 
+import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -155,6 +156,23 @@ class Appointment:
         return self.deleted_at is None and self.pm_status not in INACTIVE_STATUSES
 
 
+@dataclass
+class Webhook:
+    """A registered webhook (createWebhook): Healthie generates its signature secret, and
+    expireWebhookSignature replaces it."""
+
+    id: str
+    url: str
+    event_types: list[str]  # e.g. "appointment.updated"
+    is_enabled: bool
+    should_retry: bool
+    signature_secret: str
+    created_at: datetime
+
+    def wants(self, event_type: str) -> bool:
+        return self.is_enabled and event_type in self.event_types
+
+
 @dataclass(frozen=True)
 class Event:
     """A webhook event: the thin payload Healthie POSTs."""
@@ -194,7 +212,7 @@ class SlotQuery:
 
 # First id of each kind of record the API creates: short digit strings like Healthie's, in
 # distinct ranges per kind so a log reader can tell them apart.
-FIRST_IDS = {"user": 101, "availability": 4001, "appointment": 50001}
+FIRST_IDS = {"user": 101, "availability": 4001, "appointment": 50001, "webhook": 9001}
 
 
 class Store:
@@ -214,6 +232,7 @@ class Store:
             self.settings: dict[str, AppointmentSetting] = {}  # by provider id
             self.availabilities: dict[str, Availability] = {}
             self.appointments: dict[str, Appointment] = {}
+            self.webhooks: dict[str, Webhook] = {}
             self._next_ids = dict(FIRST_IDS)
 
     def next_id(self, kind: str) -> str:
@@ -424,8 +443,13 @@ class Store:
         timezone: str | None = None,
         reason: str | None = None,
         location: str | None = None,
+        client: User | None = None,
     ) -> Result:
-        """A patient books a slot: re-checked and written under the lock, so it is sold once."""
+        """A patient books a slot: re-checked and written under the lock, so it is sold once.
+
+        `client` is the authenticated caller: Healthie books for the signed-in user and reads
+        the name and e-mail fields only for an unauthenticated caller (guides: patient
+        scheduling), so a staff key books the appointment for the staff member."""
         with self.lock:
             appointment_type = self.appointment_types.get(str(appointment_type_id))
             if appointment_type is None:
@@ -449,7 +473,7 @@ class Store:
                 return Result.error("email", "Email is invalid")
             if not self.is_bookable(provider.id, appointment_type.id, contact_type, start):
                 return Result.error("date", SLOT_TAKEN)
-            patient = self._find_or_create_patient(
+            patient = client or self._find_or_create_patient(
                 provider, first_name, last_name, email, phone_number, timezone
             )
             now = self.now()
@@ -571,6 +595,55 @@ class Store:
                 self._emit("appointment.deleted", appointment.id, "Appointment")
             return Result(appointment)
 
+    # --- webhooks --------------------------------------------------------------------------
+
+    def create_webhook(self, *, url, event_types, is_enabled, should_retry) -> Result:
+        if not url or not str(url).startswith(("http://", "https://")):
+            return Result.error("url", "Url is invalid")
+        if not event_types:
+            return Result.error("webhook_events", "Choose at least one event type")
+        with self.lock:
+            webhook = Webhook(
+                id=self.next_id("webhook"),
+                url=url,
+                event_types=list(dict.fromkeys(event_types)),
+                is_enabled=True if is_enabled is None else bool(is_enabled),
+                should_retry=True if should_retry is None else bool(should_retry),
+                signature_secret=_new_secret(),
+                created_at=self.now(),
+            )
+            self.webhooks[webhook.id] = webhook
+            return Result(webhook)
+
+    def update_webhook(self, webhook_id, *, url, event_types, is_enabled, should_retry) -> Result:
+        with self.lock:
+            webhook = self.webhooks.get(str(webhook_id))
+            if webhook is None:
+                return Result.error("id", "Webhook not found")
+            if url is not None:
+                if not str(url).startswith(("http://", "https://")):
+                    return Result.error("url", "Url is invalid")
+                webhook.url = url
+            if event_types is not None:
+                webhook.event_types = list(dict.fromkeys(event_types))
+            if is_enabled is not None:
+                webhook.is_enabled = bool(is_enabled)
+            if should_retry is not None:
+                webhook.should_retry = bool(should_retry)
+            return Result(webhook)
+
+    def expire_webhook_signature(self, webhook_id) -> Result:
+        with self.lock:
+            webhook = self.webhooks.get(str(webhook_id))
+            if webhook is None:
+                return Result.error("id", "Webhook not found")
+            webhook.signature_secret = _new_secret()
+            return Result(webhook)
+
+    def webhooks_for(self, event_type: str) -> list[Webhook]:
+        with self.lock:
+            return [w for w in self.webhooks.values() if w.wants(event_type)]
+
     # --- availability ----------------------------------------------------------------------
 
     def create_availability(
@@ -688,3 +761,7 @@ def _search(users: list[User], keywords: str | None) -> list[User]:
         return ordered
     needle = keywords.strip().lower()
     return [u for u in ordered if needle in u.full_name.lower() or needle in u.email.lower()]
+
+
+def _new_secret() -> str:
+    return secrets.token_urlsafe(32)

@@ -198,6 +198,31 @@ def test_every_operation_document_executes(gql):
         "availability": {"id": "4021"},
         "messages": None,
     }
+    patient = op("user", {"id": appointment["user"]["id"]})
+    assert (patient["email"], patient["phone_number"]) == ("pat.doe@example.com", "5550100100")
+
+    # Webhook registration: Healthie generates the secret; expiring it replaces it.
+    events = [{"event_type": "APPOINTMENT_CREATED"}, {"event_type": "APPOINTMENT_UPDATED"}]
+    made = op("createWebhook", {"url": "https://clinic.example/hook/", "webhook_events": events})
+    assert made["messages"] is None
+    webhook = made["webhook"]
+    assert webhook["is_enabled"] and len(webhook["signature_secret"]) >= 32
+    assert [e["event_type"] for e in webhook["webhook_events"]] == [
+        "APPOINTMENT_CREATED",
+        "APPOINTMENT_UPDATED",
+    ]
+    listed = op("webhooks", {})
+    assert [w["id"] for w in listed["nodes"]] == [webhook["id"]]
+    updated = op(
+        "updateWebhook",
+        {"id": webhook["id"], "url": "https://clinic.example/h/", "webhook_events": events[:1]},
+    )
+    assert updated["webhook"]["url"] == "https://clinic.example/h/"
+    assert [e["event_type"] for e in updated["webhook"]["webhook_events"]] == [
+        "APPOINTMENT_CREATED"
+    ]
+    rotated = op("expireWebhookSignature", {"id": webhook["id"]})
+    assert rotated["webhook"]["signature_secret"] != webhook["signature_secret"]
 
     documents = {path.stem for path in OPERATIONS.glob("*.graphql")}
     assert executed == documents
