@@ -18,6 +18,7 @@ from scheduling.models.provisioning import (
     Provision,
     QualiphyExam,
 )
+from scheduling.models.sync import HealthieEvent, HealthieWebhook, SyncStatus
 
 __all__ = [
     "AppointmentTypePlan",
@@ -28,6 +29,9 @@ __all__ = [
     "Booking",
     "BookingChange",
     "BookingPage",
+    "HealthieEvent",
+    "HealthieWebhook",
+    "SyncStatus",
     "BookingStatusChange",
     "SlotHold",
     "new_hold_token",

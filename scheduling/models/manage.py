@@ -21,7 +21,7 @@ class BookingChange(models.Model):
     class By(models.TextChoices):
         PATIENT = "patient", "Patient (manage link)"
         STAFF = "staff", "Staff (this app)"
-        HEALTHIE = "healthie", "Found in Healthie (changed there)"
+        HEALTHIE = "healthie", "The clinic (in Healthie)"
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending (sent or about to be sent to Healthie)"

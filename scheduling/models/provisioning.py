@@ -39,6 +39,11 @@ class AppointmentTypePlan(models.Model):
     qualiphy_exam_ids = models.JSONField(
         default=list, blank=True, validators=[validate_exam_ids], help_text="Qualiphy exam ids."
     )
+    provision_booked_elsewhere = models.BooleanField(
+        default=True,
+        help_text="Also mirror and provision appointments of this type that staff (or another "
+        "booking tool) create directly in Healthie.",
+    )
 
     def __str__(self) -> str:
         return self.label or f"Appointment type {self.appointment_type_id}"
