@@ -46,6 +46,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the web process: hashed names, gzip/brotli, far-future caching.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -80,6 +82,16 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo's embedded database under several web processes and a worker: readers never
+    # block the writer (WAL), a writer waits for the lock instead of failing (timeout, seconds),
+    # and a transaction takes the write lock when it starts, so it can't fail half-way when a
+    # read would have to become a write.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
@@ -136,13 +148,25 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
+# `collectstatic` writes each file under a content-hashed name with .gz and .br beside it;
+# WhiteNoise serves them with a year's Cache-Control. HTML is never compressed (see README).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 # htmx comes from the npm registry at setup (`make` runs `npm ci`), never pasted into the repo.
 STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/htmx", BASE_DIR / "node_modules/htmx.org/dist")]
 
+# Production runs behind HTTPS: these default on when DEBUG is off, and each can be turned off
+# for a plain-HTTP setup (the demo) or a proxy that already redirects and sets HSTS.
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD")
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY") else None
 )
@@ -247,5 +271,7 @@ SANDBOX_HCW_SCHEDULER_PASSWORD = os.environ.get(
 HCW_API_URL = os.environ.get("HCW_API_URL", f"{SANDBOX_URL}/hcw")
 HCW_SCHEDULER_EMAIL = os.environ.get("HCW_SCHEDULER_EMAIL", SANDBOX_HCW_SCHEDULER_EMAIL)
 HCW_SCHEDULER_PASSWORD = os.environ.get("HCW_SCHEDULER_PASSWORD", SANDBOX_HCW_SCHEDULER_PASSWORD)
+# The doctors' app of the HCW@Home backend (its DOCTOR_URL), put on the Healthie appointment.
+HCW_DOCTOR_URL = os.environ.get("HCW_DOCTOR_URL", f"{HCW_API_URL.rstrip('/')}/app")
 
 VENDOR_TIMEOUT_SECONDS = float(os.environ.get("VENDOR_TIMEOUT_SECONDS", "10"))

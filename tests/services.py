@@ -1,8 +1,8 @@
 """Run a command with throwaway services: `python -m tests.services CMD [ARGS...]`.
 
 Starts a PostgreSQL cluster from the installed server binaries and a Redis server (no system
-service is touched), points DATABASE_URL and REDIS_URL at them, runs the command, and removes
-both whatever happens.
+service is touched), points DATABASE_URL and REDIS_URL at them, collects the static files into
+a throwaway folder as production does, runs the command, and removes all of it whatever happens.
 Used by `make test`; the exit code is the command's.
 """
 
@@ -117,6 +117,20 @@ def redis() -> Iterator[str]:
         process.wait(timeout=10)
 
 
+@contextlib.contextmanager
+def static_root(env: dict) -> Iterator[None]:
+    """The hashed, compressed static files production serves, collected for this run alone."""
+    folder = tempfile.mkdtemp(prefix="static-throwaway-")
+    env["DJANGO_STATIC_ROOT"] = folder
+    try:
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"], env=env, check=True
+        )
+        yield
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main(argv: list[str]) -> int:
     if not argv:
         sys.exit(__doc__)
@@ -127,8 +141,11 @@ def main(argv: list[str]) -> int:
             "REDIS_URL": redis_url,
             "CELERY_BROKER_URL": f"{redis_url}/0",
             "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(40),
+            # Plain HTTP to the live servers the tests start.
+            "DJANGO_SSL_REDIRECT": "0",
         }
-        return subprocess.call(argv, env=env)
+        with static_root(env):
+            return subprocess.call(argv, env=env)
 
 
 if __name__ == "__main__":

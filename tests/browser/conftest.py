@@ -1,7 +1,8 @@
 """Browser tests: Debian's Chromium, driven by Playwright, against pytest-django's live server.
 
-The live server runs the app in a thread of this process (static files included, htmx from
-node_modules via STATICFILES_DIRS), on the test database, talking to the sandbox over HTTP.
+The live server runs the app in a thread of this process, on the test database, talking to the
+sandbox over HTTP. Its static files come as production serves them: WhiteNoise, from the
+hashed and compressed files `tests.services` collected for this run.
 """
 
 import os
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.test.testcases import LiveServerThread
+from pytest_django.live_server_helper import LiveServer
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -27,6 +30,22 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
+
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """pytest-django's live server without Django's finder-based static handler (it can't serve
+    hashed names), so static requests reach WhiteNoise in the middleware as in production."""
+    server = LiveServer("localhost", start=False)
+    server.thread = LiveServerThread(
+        "localhost", static_handler=lambda app: app, connections_override={}
+    )
+    server.thread.daemon = True
+    server.start()
+    yield server
+    server.stop()
+
 
 # --- helpers shared by the browser test modules ----------------------------------------------
 
