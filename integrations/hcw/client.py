@@ -161,6 +161,7 @@ class HCWClient(VendorClient):
         *,
         email: str | None = None,
         password: str | None = None,
+        doctor_url: str | None = None,
         cache=None,
         clock: Callable[[], float] = time.time,
         renew_margin_seconds: float = RENEW_MARGIN_SECONDS,
@@ -170,6 +171,9 @@ class HCWClient(VendorClient):
         self.url = self.url.rstrip("/")
         self._email = self._setting("SCHEDULER_EMAIL", email)
         self._password = self._setting("SCHEDULER_PASSWORD", password)
+        # The doctors' app (the backend's DOCTOR_URL): what a new invite's `doctorURL` says.
+        # Only the create answer carries it, so an invite found again is given this one.
+        self.doctor_url = self._setting("DOCTOR_URL", doctor_url)
         self.clock = clock
         self.renew_margin_seconds = renew_margin_seconds
         self._sessions = SessionStore(session_cache_key(self.url, self._email), cache)

@@ -28,13 +28,27 @@ def plan_for(appointment_type_id: str) -> AppointmentTypePlan | None:
 
 
 def stalled_provisions(*, older_than: timedelta) -> list[int]:
-    """Pending parts nobody is working on (no live lease) and untouched for a while."""
+    """Pending parts nobody is working on: a worker died holding the lease (it ran out: a
+    finished run always gives it back), or no task ever reached a worker (unclaimed and
+    untouched for `older_than`)."""
     now = timezone.now()
     return list(
-        Provision.objects.filter(status=Provision.Status.PENDING, updated_at__lt=now - older_than)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        Provision.objects.filter(status=Provision.Status.PENDING)
+        .filter(
+            Q(claimed_until__lt=now)
+            | Q(claimed_until__isnull=True, updated_at__lt=now - older_than)
+        )
         .values_list("id", flat=True)
     )
+
+
+def exams_part_by_reference(*, reference: str | None) -> Provision | None:
+    """The Qualiphy part of the booking with this reference (Qualiphy echoes it back)."""
+    if not REFERENCE_SHAPE.fullmatch(reference or ""):
+        return None
+    return Provision.objects.filter(
+        booking__reference=reference, part=Provision.Part.QUALIPHY_EXAMS
+    ).first()
 
 
 def qualiphy_webhook_url() -> str | None:

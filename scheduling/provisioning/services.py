@@ -4,7 +4,11 @@ One Provision row per part (video room, questionnaire, exams). `provision_run` d
 work and is safe to run any number of times, concurrently or after a crash:
 - a lease on the row keeps two deliveries of the same task from calling a vendor at once;
 - every vendor id is saved the moment it exists, so a rerun continues instead of recreating;
-- where a vendor can be searched, a write whose answer was lost is settled by looking it up.
+- where a vendor can be searched, a write whose answer was lost is settled by looking it up;
+- where it cannot (BetterPT, Qualiphy), a create is marked in flight before it is sent, so a
+  rerun after a lost answer or a killed worker knows the vendor may hold an object we never
+  heard of: it records that possible orphan for staff (`details["possible_orphans"]`) before
+  it sends again. A resend is the exception: only after a lost answer or a crash mid-call.
 Transient and unreadable answers propagate to the Celery task, which retries with backoff;
 a vendor's refusal fails the part with the vendor's reason and is not retried.
 """
@@ -20,7 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from integrations.betterpt.types import Outreach
-from integrations.errors import OutcomeUnknownError, RejectedError
+from integrations.errors import OutcomeUnknownError, RejectedError, TransientError, VendorError
 from scheduling.common import upstream
 from scheduling.common.queue import enqueue
 from scheduling.models import (
@@ -37,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 PROVISION_TASK = "scheduling.provisioning.tasks.provision_part"
 SYNC_TASK = "scheduling.provisioning.tasks.provision_sync_part"
+STRAY_EXAM_TASK = "scheduling.provisioning.tasks.cancel_stray_exam"
 
 
 def lease() -> timedelta:
@@ -145,7 +150,7 @@ def _betterpt_room(provision: Provision) -> None:
             )
         # BetterPT can be neither searched nor given an idempotency key: a create whose answer
         # was lost is sent again, and the possible orphan is noted for staff.
-        with _noting_lost_answers(provision):
+        with _unsearchable_create(provision):
             room = upstream.betterpt().create_video_room(
                 start=booking.start,
                 time_zone=booking.patient_timezone,
@@ -159,16 +164,44 @@ def _betterpt_room(provision: Provision) -> None:
     _write_video_link(provision, provision.details["provider_url"])
 
 
+IN_FLIGHT = "in_flight"
+
+
 @contextlib.contextmanager
-def _noting_lost_answers(provision: Provision):
-    """For vendors that cannot be searched: count writes whose answer was lost (each may have
-    left an orphan at the vendor) so staff can see them; the task then retries the write."""
+def _unsearchable_create(provision: Provision):
+    """A create at a vendor that cannot be searched (BetterPT, Qualiphy).
+
+    Before it is sent, the part records that a create is in flight (committed at once): if the
+    worker dies during the call, the next run finds the mark and records the possible orphan
+    instead of resending unawares. A lost answer is recorded the same way. A refusal or a call
+    that provably never ran (throttled, refused connection) clears the mark. The caller clears
+    it with the vendor's id (`_video_ready`, `_exams_ready`).
+    """
+    if provision.details.get(IN_FLIGHT):
+        _note_possible_orphan(provision, "the worker stopped during the call")
+    _save(provision, details={**provision.details, IN_FLIGHT: timezone.now().isoformat()})
     try:
         yield
     except OutcomeUnknownError:
-        lost = provision.details.get("lost_answers", 0) + 1
-        _save(provision, details={**provision.details, "lost_answers": lost})
+        _note_possible_orphan(provision, "the answer was lost")
         raise
+    except VendorError:
+        _save(provision, details=_without(provision.details, IN_FLIGHT))
+        raise
+
+
+def _note_possible_orphan(provision: Provision, why: str) -> None:
+    """The vendor may hold an object from an earlier create that we never heard back from:
+    noted on the part (the admin shows it) with when and why; the task sends the create again."""
+    since = provision.details.get(IN_FLIGHT) or timezone.now().isoformat()
+    orphans = [*provision.details.get("possible_orphans", []), {"sent_at": since, "why": why}]
+    details = {**_without(provision.details, IN_FLIGHT), "possible_orphans": orphans}
+    _save(provision, details={**details, "lost_answers": len(orphans)})
+    logger.warning("provision %s (%s): possible orphan, %s", provision.id, provision.part, why)
+
+
+def _without(details: dict, *names: str) -> dict:
+    return {key: value for key, value in details.items() if key not in names}
 
 
 def _video_ready(provision: Provision, *, external_id: str, patient_url: str, provider_url: str):
@@ -179,7 +212,7 @@ def _video_ready(provision: Provision, *, external_id: str, patient_url: str, pr
         external_id=external_id,
         patient_url=patient_url,
         details={
-            **provision.details,
+            **_without(provision.details, IN_FLIGHT),
             "provider_url": provider_url,
             "start": provision.booking.start.isoformat(),
         },
@@ -257,9 +290,15 @@ def _hcw_invite(provision: Provision) -> None:
                 if not found:
                     raise
                 invite = found[0]
+        if not invite.patient_url:
+            # Found by the list, which shows no link (nor the token it is built on, as the real
+            # backend): the invite read back by id carries the patient's link.
+            invite = hcw.get_invite(invite.id)
+            if invite is None or not invite.patient_url:
+                raise TransientError("hcw", "invite.get", "the invite's link is not readable")
         _video_ready(
             provision, external_id=invite.id, patient_url=invite.patient_url,
-            provider_url=invite.doctor_url,
+            provider_url=invite.doctor_url or hcw.doctor_url,
         )  # fmt: skip
     _write_video_link(provision, provision.details["provider_url"])
 
@@ -273,8 +312,10 @@ def _qualiphy_exams(provision: Provision) -> None:
         raise RejectedError("qualiphy", "exam_invite", "The plan orders no exams.")
     if not (booking.date_of_birth and booking.patient_state):
         raise RejectedError("qualiphy", "exam_invite", "The booking has no date of birth or state.")
-    # Qualiphy cannot be searched: like BetterPT, a lost invite is sent again and noted.
-    with _noting_lost_answers(provision):
+    # Qualiphy cannot be searched: like BetterPT, a lost invite is sent again and noted. The
+    # invite carries our reference (echoed in every webhook), so a stray one is recognised
+    # and cancelled when Qualiphy reports on it (`exam_event_record`).
+    with _unsearchable_create(provision):
         invite = upstream.qualiphy().exam_invite(
             exams=plan.qualiphy_exam_ids,
             first_name=booking.first_name,
@@ -296,7 +337,12 @@ def _qualiphy_exams(provision: Provision) -> None:
                     "title": exam.exam_title or "",
                 },
             )
-        _save(provision, external_id=invite.meeting_uuid, patient_url=invite.meeting_url)
+        _save(
+            provision,
+            external_id=invite.meeting_uuid,
+            patient_url=invite.meeting_url,
+            details=_without(provision.details, IN_FLIGHT),
+        )
 
 
 RUNNERS = {
@@ -308,7 +354,11 @@ RUNNERS = {
 
 
 def exam_event_record(*, event) -> bool:
-    """Record a parsed Qualiphy event once; False when it is a repeat. Updates the exam's status."""
+    """Record a parsed Qualiphy event once; False when it is a repeat. Updates the exam's status.
+
+    An event about an exam we never saved, carrying one of our references (`additional_data`),
+    comes from a stray invite: one whose answer was lost before the invite was sent again. It
+    is noted on the booking's part and cancelled at Qualiphy (after commit, by a task)."""
     exam = QualiphyExam.objects.filter(patient_exam_id=event.patient_exam_id).first()
     status = getattr(event, "exam_status", None) or ""
     with transaction.atomic():
@@ -320,7 +370,44 @@ def exam_event_record(*, event) -> bool:
         if created and exam is not None and status:
             exam.status = status
             exam.save(update_fields=["status"])
+        if created and exam is None:
+            _note_stray_exam(event)
     return created
+
+
+def _note_stray_exam(event) -> None:
+    reference = getattr(event, "additional_data", None)
+    provision = selectors.exams_part_by_reference(reference=reference)
+    if provision is None:
+        return
+    strays = provision.details.get("stray_exams", {})
+    if event.patient_exam_id in strays:
+        return
+    strays = {**strays, event.patient_exam_id: "found"}
+    _save(provision, details={**provision.details, "stray_exams": strays})
+    logger.warning("provision %s: stray qualiphy exam reported; cancelling it", provision.id)
+    transaction.on_commit(
+        functools.partial(enqueue, STRAY_EXAM_TASK, provision.id, event.patient_exam_id),
+        robust=True,
+    )
+
+
+def stray_exam_cancel(*, provision_id: int, patient_exam_id: str) -> str:
+    """Cancel an exam of a stray Qualiphy invite; what happened is kept on the part for staff:
+    "cancelled", or "completed" when the consultation had already taken place."""
+    provision = Provision.objects.get(id=provision_id)
+    try:
+        upstream.qualiphy().cancel_exam_invite(patient_exam_id)
+        outcome = "cancelled"
+    except RejectedError as exc:
+        if exc.code != "EXAM_ALREADY_COMPLETED":
+            raise
+        outcome = "completed"
+    with transaction.atomic():
+        provision = Provision.objects.select_for_update().get(id=provision_id)
+        strays = {**provision.details.get("stray_exams", {}), patient_exam_id: outcome}
+        _save(provision, details={**provision.details, "stray_exams": strays})
+    return outcome
 
 
 def provisioning_follow(*, booking_id: int) -> list[int]:

@@ -471,7 +471,9 @@ class HCWSandbox:
             for invite in self._invites.values()
             if self._owns(user, invite) and _matches(invite, where)
         ]
-        return Response.json(found[skip : skip + max(limit, 0)])
+        # As the real backend: a list shows no invite's secret token (nor any link built on it).
+        shown = [_without_secrets(invite) for invite in found[skip : skip + max(limit, 0)]]
+        return Response.json(shown)
 
     def _update(self, request: Request, user: dict, invite: dict) -> Response:
         if invite["status"] == "ACCEPTED":
@@ -631,6 +633,10 @@ class HCWSandbox:
 
     def _now_ms(self) -> int:
         return int(self._now() * 1000)
+
+
+def _without_secrets(invite: dict) -> dict:
+    return {k: v for k, v in invite.items() if k not in ("inviteToken", "expertToken")}
 
 
 def _json(request: Request) -> dict:

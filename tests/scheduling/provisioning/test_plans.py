@@ -312,3 +312,64 @@ def test_the_confirmation_page_polls_until_the_links_are_ready(
     room = Provision.objects.get(booking=booking, part=Provision.Part.BETTERPT_ROOM)
     assert room.patient_url in body and "Join your video visit" in body
     assert f"/questionnaire/{booking.reference}/" in body
+
+
+# --- recovery -----------------------------------------------------------------------------------
+
+
+@override_settings(VENDOR_TIMEOUT_SECONDS=0.5)
+def test_a_lost_hcw_invite_answer_is_recovered_with_the_link_read_back_by_id(
+    exam_booking, exam_plan, sandbox, django_capture_on_commit_callbacks
+):
+    """The invite is made but its answer is lost: the list finds it (without links), the invite
+    read back by id gives the patient's link, and the doctors' link reaches Healthie."""
+    before = exam_counts(sandbox)
+    booking = exam_booking()
+    sandbox.fault("hcw", "reset", operation="invite.create", when="after")
+    parts = provision_everything(booking, django_capture_on_commit_callbacks)
+
+    invite = parts[Provision.Part.HCW_INVITE]
+    assert invite.status == Provision.Status.READY and invite.written_to_healthie
+    assert "/inv/?invite=" in invite.patient_url
+    assert invite.details["provider_url"].endswith("/app")
+    assert [c["operation"] for c in sandbox.calls(vendor="hcw") if c["operation"] != "login-local"][
+        :4
+    ] == ["invite.list", "invite.create", "invite.list", "invite.get"]
+    assert exam_counts(sandbox)["hcw_invites"] == before["hcw_invites"] + 1
+
+
+def test_an_unexpected_error_fails_the_part_with_its_reason_instead_of_looping(
+    booked, plan, sandbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    def broken(provision):
+        raise ValueError("nothing to update")
+
+    monkeypatch.setitem(provisioning_services.RUNNERS, Provision.Part.BETTERPT_ROOM, broken)
+    parts = provision_everything(booked(), django_capture_on_commit_callbacks)
+    room = parts[Provision.Part.BETTERPT_ROOM]
+    assert room.status == Provision.Status.FAILED
+    assert room.failure_reason == "unexpected error (ValueError): nothing to update"
+    assert room.attempts == 1
+    assert parts[Provision.Part.SEMBLE_QUESTIONNAIRE].status == Provision.Status.READY
+
+
+def test_the_sweeper_requeues_a_part_whose_worker_died_as_soon_as_its_lease_runs_out(
+    booked, plan, sandbox, django_capture_on_commit_callbacks, pinned_clock
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from scheduling.provisioning import selectors
+
+    with django_capture_on_commit_callbacks(execute=False):
+        died, queued = provisioning_services.provisioning_start(booking_id=booked().id)
+    provisioning_services._claim(died)  # a worker took it, then was killed: no release
+    older_than = timedelta(minutes=10)
+    assert selectors.stalled_provisions(older_than=older_than) == []  # live lease; fresh task
+
+    pinned_clock.move_to(timezone.now() + provisioning_services.lease() + timedelta(seconds=1))
+    assert selectors.stalled_provisions(older_than=older_than) == [died]
+
+    pinned_clock.move_to(timezone.now() + older_than)  # a task that never reached a worker
+    assert sorted(selectors.stalled_provisions(older_than=older_than)) == sorted([died, queued])
