@@ -220,6 +220,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.provisioning.tasks.requeue_stalled_provisions",
         "schedule": 300.0,
     },
+    # Changes made in Healthie whose webhook never arrived (sync.services.reconcile).
+    "reconcile-healthie": {
+        "task": "scheduling.sync.tasks.reconcile_healthie",
+        "schedule": float(os.environ.get("HEALTHIE_RECONCILE_SECONDS", "300")),
+    },
 }
 
 # --- Vendors -----------------------------------------------------------------------------------
@@ -237,6 +242,15 @@ HEALTHIE_API_VERSION = os.environ.get("HEALTHIE_API_VERSION", "2026-07-01")
 HEALTHIE_AUTHORIZATION_SHARD = os.environ.get("HEALTHIE_AUTHORIZATION_SHARD", "")
 HEALTHIE_TIMEOUT_SECONDS = float(os.environ.get("HEALTHIE_TIMEOUT_SECONDS", "10"))
 HEALTHIE_MAX_RETRIES = int(os.environ.get("HEALTHIE_MAX_RETRIES", "3"))
+# Healthie's webhook (POST /webhooks/healthie/): the signature secret of a webhook registered by
+# hand or by the demo; `manage.py healthie_webhook` stores the secret of the one it registers.
+HEALTHIE_WEBHOOK_SECRET = os.environ.get("HEALTHIE_WEBHOOK_SECRET", "")
+HEALTHIE_EVENT_RETRY_BASE_SECONDS = float(os.environ.get("HEALTHIE_EVENT_RETRY_BASE_SECONDS", "5"))
+# Reconciliation: this many days back (downtime) to this many weeks ahead, at most this many
+# pages of 50 appointments per run.
+HEALTHIE_RECONCILE_DAYS_BACK = int(os.environ.get("HEALTHIE_RECONCILE_DAYS_BACK", "2"))
+HEALTHIE_RECONCILE_WEEKS_AHEAD = int(os.environ.get("HEALTHIE_RECONCILE_WEEKS_AHEAD", "6"))
+HEALTHIE_RECONCILE_MAX_PAGES = int(os.environ.get("HEALTHIE_RECONCILE_MAX_PAGES", "20"))
 
 # BetterPT video rooms: OAuth client credentials, token cached until it expires.
 SANDBOX_BETTERPT_CLIENT_ID = os.environ.get("SANDBOX_BETTERPT_CLIENT_ID", "sandbox-betterpt-client")

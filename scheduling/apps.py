@@ -11,3 +11,4 @@ class SchedulingConfig(AppConfig):
         from scheduling.booking import tasks as booking_tasks  # noqa: F401
         from scheduling.manage import tasks as manage_tasks  # noqa: F401
         from scheduling.provisioning import tasks as provisioning_tasks  # noqa: F401
+        from scheduling.sync import tasks as sync_tasks  # noqa: F401

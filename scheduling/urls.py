@@ -6,6 +6,7 @@ from scheduling import views
 from scheduling.booking import urls as booking
 from scheduling.manage import urls as manage
 from scheduling.provisioning import urls as provisioning
+from scheduling.sync import urls as sync
 
 app_name = "scheduling"
 
@@ -15,4 +16,5 @@ urlpatterns = [
     *booking.urlpatterns,
     *manage.urlpatterns,
     *provisioning.urlpatterns,
+    *sync.urlpatterns,
 ]

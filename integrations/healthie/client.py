@@ -422,7 +422,13 @@ class HealthieClient(graphql.GraphQLClient):
     # Patients (staff key)
 
     def find_patient(self, *, email: str) -> Patient | None:
-        """The patient whose email matches exactly (case-insensitive), else None. https://docs.gethealthie.com/reference/2026-01-01/queries/users"""
+        """The patient whose email matches exactly (case-insensitive), else None; with several,
+        the oldest-looking (lowest numeric) id. https://docs.gethealthie.com/reference/2026-01-01/queries/users"""
+        matches = self.find_patients(email=email)
+        return matches[0] if matches else None
+
+    def find_patients(self, *, email: str) -> list[Patient]:
+        """Every patient whose email matches exactly (case-insensitive), lowest id first. https://docs.gethealthie.com/reference/2026-01-01/queries/users"""
         wanted = email.strip().casefold()
         if not wanted:
             raise ValueError("email is required")
@@ -431,8 +437,7 @@ class HealthieClient(graphql.GraphQLClient):
             patient = self._read("users", _patient, node)
             if (patient.email or "").strip().casefold() == wanted:
                 matches.append(patient)
-        # Several patients on one email: the oldest-looking (lowest numeric) id, deterministically.
-        return min(matches, key=_id_sort_key) if matches else None
+        return sorted(matches, key=_id_sort_key)
 
     def patient(self, id: str) -> Patient | None:
         """One user by id (name, e-mail, phone), None if Healthie has none. https://docs.gethealthie.com/reference/2026-01-01/queries/user"""

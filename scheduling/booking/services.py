@@ -183,6 +183,7 @@ def booking_confirm(
                 last_name=booking.last_name,
                 email=booking.email,
                 phone_number=booking.phone,
+                public=True,  # Healthie's self-booking path: the patient books, not our staff key
             )
         except (OutcomeUnknownError, ContractError) as exc:
             # The write may have happened: never send it again blindly, look it up.
@@ -235,25 +236,35 @@ def booking_settle(*, booking_id: int) -> Booking:
 
 
 def _lookup(booking: Booking):
-    """Healthie's appointment for this booking: same provider, start and type, same patient."""
+    """Healthie's appointment for this booking, matched exactly: same provider, type and start,
+    for a patient with this e-mail, across all filters (a start already past, a cancelled one:
+    the booking happened all the same). An appointment another booking already mirrors is not
+    this one. None only when Healthie has no such appointment."""
     client = healthie()
-    patient = client.find_patient(email=booking.email)
-    if patient is None:
-        return None
     appointments = client.appointments(
         provider_id=booking.provider_id,
         start=booking.start - timedelta(minutes=1),
         end=booking.start + timedelta(minutes=1),
+        filter="all",
         with_all_statuses=True,
     )
-    matches = [
+    candidates = [
         a
         for a in appointments
         if a.start == booking.start
-        and a.patient_id == patient.id
-        and (a.appointment_type_id in (None, booking.appointment_type_id))
+        and a.provider_id in (None, booking.provider_id)
+        and a.appointment_type_id == booking.appointment_type_id
         and a.deleted_at is None
     ]
+    if not candidates:
+        return None
+    patient_ids = {p.id for p in client.find_patients(email=booking.email)}
+    claimed = set(
+        Booking.objects.filter(healthie_appointment_id__in=[a.id for a in candidates])
+        .exclude(pk=booking.pk)
+        .values_list("healthie_appointment_id", flat=True)
+    )
+    matches = [a for a in candidates if a.patient_id in patient_ids and a.id not in claimed]
     return min(matches, key=lambda a: (len(a.id), a.id)) if matches else None
 
 

@@ -1,0 +1,1 @@
+"""Healthie to mirror: signed webhooks, the events they announce, and reconciliation."""
