@@ -48,6 +48,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files straight from the web process: hashed names, gzip/brotli, far-future caching.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on every page (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -170,6 +172,45 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY") else None
 )
+
+# Content-Security-Policy (django-csp): scripts, styles and everything else from this site only,
+# nothing inline (templates load static/ files; a booking page's brand colour is its own small
+# stylesheet). frame-ancestors is added per response by common.origin.embeddable, from
+# BOOKING_EMBED_ORIGINS; other pages keep X-Frame-Options: DENY.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],  # data: only for the empty favicon in base.html
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# Rate limits (django-ratelimit, counted in the default cache): "<count>/<period>", where the
+# period is s, m, h or d with an optional multiplier ("20/10m"). Every web process shares the
+# counts only through a shared cache: production sets CACHE_URL=redis://… . The keys let many
+# patients behind one clinic NAT use the site normally: only *misses* (unknown manage tokens,
+# booking references, webhook secrets) are counted per IP, since valid links are clicked, not
+# typed; what a valid link opens is counted per link.
+RATE_LIMITS = {
+    # Hold, details and confirm posts, per client IP (each may call Healthie).
+    "booking_posts": os.environ.get("RATE_LIMIT_BOOKING_POSTS", "60/m"),
+    # Unknown manage tokens, confirmation references and webhook secrets, per client IP.
+    "link_misses": os.environ.get("RATE_LIMIT_LINK_MISSES", "20/10m"),
+    # Every page and post under one manage link (the manage page reads Healthie), per link.
+    "manage_link": os.environ.get("RATE_LIMIT_MANAGE_LINK", "60/m"),
+    # Confirmation page, its .ics and its polled links, per booking (htmx polls every 2 s).
+    "confirmation": os.environ.get("RATE_LIMIT_CONFIRMATION", "120/m"),
+    # The questionnaire link, per booking: each click mints a Semble integration token.
+    "questionnaire": os.environ.get("RATE_LIMIT_QUESTIONNAIRE", "10/h"),
+}
+# Behind a proxy, the header holding the client's address (its last entry is the one the proxy
+# saw), e.g. X-Forwarded-For; empty: the connection's address (REMOTE_ADDR).
+RATE_LIMIT_CLIENT_IP_HEADER = os.environ.get("RATE_LIMIT_CLIENT_IP_HEADER", "")
 
 LOGGING = {
     "version": 1,

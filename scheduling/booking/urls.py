@@ -7,6 +7,7 @@ from scheduling.booking import views
 urlpatterns = [
     path("book/", views.page_list, name="pages"),
     path("book/<slug:slug>/", views.step_type, name="start"),
+    path("book/<slug:slug>/brand.css", views.brand_css, name="brand_css"),
     path("book/<slug:slug>/contact/", views.step_contact, name="contact"),
     path("book/<slug:slug>/provider/", views.step_provider, name="provider"),
     path("book/<slug:slug>/calendar/", views.step_calendar, name="calendar"),

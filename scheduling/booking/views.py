@@ -6,6 +6,7 @@ cookie (common.origin explains why). htmx only swaps partials: without JavaScrip
 return full pages.
 """
 
+import re
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
 from scheduling.availability import selectors as availability_selectors
@@ -23,11 +25,13 @@ from scheduling.booking import calendar_files, selectors, services
 from scheduling.booking.flow import ANY_PROVIDER, PREFILL_FIELDS, FlowState
 from scheduling.booking.forms import PatientDetailsForm
 from scheduling.booking.steps import ConfirmToken, DetailsToken, TimesToken
-from scheduling.common import conf, messages, pages, timefmt, tokens
+from scheduling.common import conf, limits, messages, pages, timefmt, tokens
 from scheduling.common.origin import embeddable
 from scheduling.common.upstream import UpstreamUnavailable
 from scheduling.models import Booking, BookingPage
 from scheduling.provisioning import selectors as provisioning_selectors
+
+BRAND_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")  # as BookingPage.brand_colour's validator
 
 
 def _bad_token(request, page: BookingPage, exc: tokens.TokenInvalid):
@@ -47,7 +51,7 @@ def _flow_form(token_type: type[tokens.StepToken], field: str, methods=("POST",)
         token_type, field=field, load=lambda slug: _page_or_404(slug), on_bad=_bad_token
     )
     return lambda view: require_http_methods(methods)(
-        embeddable(signed(pages.upstream_guard(view)))
+        embeddable(limits.limited(limits.BOOKING_POSTS)(signed(pages.upstream_guard(view))))
     )
 
 
@@ -191,6 +195,7 @@ def _availability_args(state: FlowState) -> dict:
 
 def _picker_context(state: FlowState, types) -> dict:
     """The month grid, and the times of the chosen day when there is one."""
+    availability_selectors.prefetch_picker(**_availability_args(state), day=state.day)
     state, picker = pages.month_picker(
         state,
         today=timezone.now().astimezone(ZoneInfo(state.tz)).date(),
@@ -472,8 +477,14 @@ def _calendar_description(request, booking: Booking) -> tuple[str, str]:
     return description, manage_url
 
 
-@require_GET
-@embeddable
+def _confirmation_page(view):
+    """The confirmation page and what hangs off it (.ics, polled links): a GET at a secret URL
+    (common.pages.secret_link: no-store, its 404 too), rate-limited per booking and per
+    unknown reference (common.limits)."""
+    return require_GET(embeddable(pages.secret_link(limits.limited(*limits.CONFIRMATION)(view))))
+
+
+@_confirmation_page
 def booked(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
     booking = _booking_or_404(slug, reference)
     if booking.status == Booking.Status.UNKNOWN:
@@ -519,8 +530,7 @@ def _visit_access(booking: Booking, slug: str) -> dict:
     }
 
 
-@require_GET
-@embeddable
+@_confirmation_page
 def visit_access(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
     """The confirmation page's links, polled by htmx until every part is settled."""
     booking = _booking_or_404(slug, reference)
@@ -535,8 +545,7 @@ def visit_access(request: HttpRequest, slug: str, reference: str) -> HttpRespons
     return response
 
 
-@require_GET
-@embeddable
+@_confirmation_page
 def booked_ics(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
     booking = _booking_or_404(slug, reference)
     if booking.status not in (Booking.Status.CONFIRMED, Booking.Status.CANCELLED):
@@ -552,4 +561,16 @@ def booked_ics(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="appointment-{booking.reference[:8]}.ics"'
     )
+    return response
+
+
+@require_GET
+def brand_css(request: HttpRequest, slug: str) -> HttpResponse:
+    """The booking page's brand colour as a stylesheet: the CSP allows no inline style. Its
+    URL carries the colour (base.html), so it can be cached for a day."""
+    page = _page_or_404(slug)
+    colour = page.brand_colour if BRAND_COLOUR.fullmatch(page.brand_colour or "") else ""
+    css = f":root {{ --brand: {colour}; }}\n" if colour else ""
+    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    patch_cache_control(response, public=True, max_age=86400)
     return response

@@ -115,6 +115,19 @@ REFUSED_BY_HEALTHIE = (
 QUESTIONNAIRE_UNAVAILABLE_TITLE = "The questionnaire can't be opened right now"
 QUESTIONNAIRE_UNAVAILABLE_MESSAGE = "Please try again in a minute."
 
+# -- Rate limits (common.limits) ------------------------------------------------------------------
+
+TOO_MANY_TITLE = "Too many requests"
+
+
+def too_many_message(minutes: int) -> str:
+    wait = "a minute" if minutes <= 1 else f"{minutes} minutes"
+    return (
+        "We've had a lot of requests from you or your network in a short time. "
+        f"Please wait {wait} and try again. Nothing you've booked has changed."
+    )
+
+
 # What an expired or unreadable step token means, per flow: (expired, unreadable).
 TOKEN_PROBLEMS = {
     "booking": (BOOKING_EXPIRED_MESSAGE, BOOKING_UNREADABLE_MESSAGE),

@@ -1,8 +1,8 @@
 """Embedding and cross-site protection for the public booking pages.
 
 - `embeddable`: the booking pages may be framed by this site and the clinic sites listed in
-  BOOKING_EMBED_ORIGINS (CSP frame-ancestors). Everything else keeps Django's global
-  X-Frame-Options: DENY (the admin included).
+  BOOKING_EMBED_ORIGINS (CSP frame-ancestors, added to the site's full policy). Everything
+  else keeps Django's global X-Frame-Options: DENY (the admin included).
 - `origin_checked`: Django's CSRF protection needs a cookie, and a browser that blocks
   third-party cookies drops it when the page is framed on a clinic's site, so booking posts could
   never succeed there. These views are csrf_exempt and protected instead by (1) an Origin check:
@@ -50,8 +50,9 @@ def embeddable(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
-        ancestors = " ".join(["'self'", *conf.embed_origins()])
-        response["Content-Security-Policy"] = f"frame-ancestors {ancestors}"
+        # Added to the site's policy (settings.CONTENT_SECURITY_POLICY) by django-csp's
+        # middleware; read per response, so a changed setting applies at once.
+        response._csp_update = {"frame-ancestors": ["'self'", *conf.embed_origins()]}
         response.xframe_options_exempt = True  # frame-ancestors decides for these pages
         return response
 

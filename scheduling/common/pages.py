@@ -6,9 +6,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from functools import wraps
+from math import ceil
 
+from django.http import Http404
 from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.views.defaults import page_not_found
 from django_htmx.http import push_url
 
 from scheduling.common import messages, timefmt, tokens
@@ -102,6 +105,41 @@ def signed_step(
         return wrapped
 
     return decorate
+
+
+def too_many_requests(request, *, retry_after: int):
+    """The 429 page (common.limits): how long to wait, also in Retry-After (seconds)."""
+    retry_after = max(1, retry_after)
+    context = {
+        "title": messages.TOO_MANY_TITLE,
+        "message": messages.too_many_message(ceil(retry_after / 60)),
+    }
+    # htmx (a polled or swapped part): the problem replaces that part, as unavailable() does.
+    name = "scheduling/problem.html#problem" if request.htmx else "scheduling/problem.html"
+    response = render(request, name, context, status=429)
+    response["Retry-After"] = str(retry_after)
+    patch_cache_control(response, no_store=True, private=True)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def secret_link(view):
+    """A page whose URL works as a secret (the confirmation page, its .ics and polled links, the
+    questionnaire link): never stored by a browser or a shared cache, its 404 page included,
+    kept out of search engines and out of the Referer sent to other sites."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            response = view(request, *args, **kwargs)
+        except Http404 as exc:
+            response = page_not_found(request, exc)
+        patch_cache_control(response, no_store=True, private=True)
+        response["Referrer-Policy"] = "same-origin"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    return wrapped
 
 
 def unavailable(request):

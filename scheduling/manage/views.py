@@ -26,7 +26,7 @@ from django.views.defaults import page_not_found
 
 from scheduling.availability import selectors as availability_selectors
 from scheduling.availability import services as availability_services
-from scheduling.common import messages, pages, timefmt, tokens
+from scheduling.common import limits, messages, pages, timefmt, tokens
 from scheduling.common.origin import embeddable
 from scheduling.common.upstream import UpstreamUnavailable
 from scheduling.manage import rules, selectors, services
@@ -47,7 +47,9 @@ def _private(view):
     """Manage pages live at a capability URL: keep it out of shared caches, search engines, the
     Referer sent to other sites (same-origin keeps our own posts' Origin header, which the Origin
     check needs) and our error logs (Django logs the path of every 4xx/5xx answer; here it is
-    logged with the token redacted instead)."""
+    logged with the token redacted instead). Rate-limited per link and per unknown token
+    (common.limits), the 429 page private too."""
+    view = limits.limited(*limits.MANAGE_LINK)(view)
 
     @wraps(view)
     def wrapped(request, *args, token: str, **kwargs):
@@ -288,6 +290,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 
 def _picker_context(state: RescheduleState) -> dict:
     booking = state.booking
+    selectors.reschedule_prefetch(booking=booking, tz=state.tz, day=state.day)
     state, picker = pages.month_picker(
         state,
         today=timezone.now().astimezone(ZoneInfo(state.tz)).date(),

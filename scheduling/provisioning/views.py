@@ -9,13 +9,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from integrations.errors import VendorError
 from integrations.qualiphy import webhooks as qualiphy_webhooks
-from scheduling.common import messages, pages
+from scheduling.common import limits, messages, pages
 from scheduling.common.origin import embeddable
 from scheduling.provisioning import selectors, services
 
 
 @require_GET
 @embeddable
+@pages.secret_link
+@limits.limited(*limits.QUESTIONNAIRE)  # each click is a Semble write: a few per hour
 def questionnaire(request: HttpRequest, reference: str) -> HttpResponse:
     """The patient's questionnaire: a fresh Semble integration token per click (they last a
     week), so a link from an old e-mail still opens."""
@@ -38,6 +40,7 @@ def questionnaire(request: HttpRequest, reference: str) -> HttpResponse:
 
 @csrf_exempt  # a server-to-server POST: the secret in the URL is the protection
 @require_POST
+@limits.limited(*limits.WEBHOOK)  # wrong secrets (404) are counted per address: no guessing
 def qualiphy_webhook(request: HttpRequest, secret: str) -> HttpResponse:
     """Qualiphy's exam events. Unsigned, so the URL carries our secret; answered fast."""
     expected = settings.QUALIPHY_WEBHOOK_SECRET
