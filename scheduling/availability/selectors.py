@@ -1,11 +1,17 @@
 """Availability reads: what Healthie offers (types, providers, open days and times), cached
 briefly, with live holds applied.
 
-Availability from Healthie is cached per page, appointment type, contact type, provider set, month
+Availability from Healthie is cached per page, appointment type, contact type, provider set, range
 or day and timezone, for `conf.availability_cache_seconds()`. Concurrent identical misses make one
 upstream call (single flight, `cached_call`). Each provider has a version number in the cache that
 is part of every key it appears in; `services.availability_invalidate` bumps it when one of our
 bookings lands, so every cached answer for that provider is dropped at once.
+
+Open days come from one daysAvailableForRange over the whole search window (this month and the
+next `conf.search_months()`, as Healthie's own widget asks six months at once): it gives the first
+open day and every month's calendar in the window, so a booking costs three Healthie calls (days,
+times, checkout) and no nextAvailableSlot. A page that misses two reads fetches them side by
+side (`side_by_side`): one round trip.
 
 Live holds are never cached: they are applied on each read, so a held slot disappears for others
 at once and reappears as soon as its hold expires.
@@ -16,6 +22,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -25,7 +32,7 @@ from django.utils import timezone
 
 from integrations.errors import TransientError
 from integrations.healthie.types import AppointmentType, Provider
-from scheduling.common import conf
+from scheduling.common import conf, timefmt
 from scheduling.common.upstream import UpstreamUnavailable, healthie
 from scheduling.models import Booking, BookingPage, SlotHold
 from scheduling.models.booking import HOLD_TOKEN_SHAPE
@@ -130,6 +137,80 @@ def _upstream(produce: Callable[[], Any]) -> Any:
         raise UpstreamUnavailable(str(exc)) from exc
 
 
+@dataclass(frozen=True)
+class Read:
+    """One cached Healthie read: its key, and how to fetch it on a miss (Healthie only, never
+    the database, so a read can run in another thread)."""
+
+    key: str
+    fetch: Callable[[], Any]
+    timeout: int
+
+    def value(self) -> Any:
+        return _upstream(lambda: cached_call(self.key, self.fetch, timeout=self.timeout))
+
+
+def side_by_side(*reads: Read) -> None:
+    """Fill the cache for the reads a page needs, the misses at the same time, so a page that
+    misses twice waits for one Healthie round trip instead of two."""
+    found = cache.get_many([read.key for read in reads])
+    missing = [read for read in reads if read.key not in found]
+    if len(missing) < 2:
+        return
+    with ThreadPoolExecutor(max_workers=len(missing)) as pool:
+        for future in [pool.submit(read.value) for read in missing]:
+            future.result()
+
+
+def search_window(tz: str) -> tuple[date, date]:
+    """The first of this month (in `tz`) to the last day of the search horizon."""
+    first = timezone.now().astimezone(_zone(tz)).date().replace(day=1)
+    return first, timefmt.add_months(first, conf.search_months() + 1) - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class DaysRead(Read):
+    """Open days over `start`..`end`, a month or the whole search window."""
+
+    start: date = date.min
+    end: date = date.min
+
+    def covers(self, month: date) -> bool:
+        return self.start <= month <= self.end
+
+    def days(self) -> list[date]:
+        return [date.fromisoformat(x) for x in self.value()]
+
+
+def days_read(kind: str, scope: tuple, tz: str, month: date | None, fetch_days) -> DaysRead:
+    """Open days of `month`, or of the whole search window when `month` is None, as one read.
+
+    `scope` names whose availability it is (it goes into the key, provider versions included);
+    `fetch_days(start=, end=)` asks Healthie for the open days of that range."""
+    if month is None:
+        start, end = search_window(tz)
+    else:
+        start, end = month, timefmt.add_months(month, 1) - timedelta(days=1)
+
+    def fetch() -> list[str]:
+        return [d.isoformat() for d in fetch_days(start=start, end=end)]
+
+    key = cache_key(kind, *scope, start.isoformat(), end.isoformat(), tz)
+    return DaysRead(key, fetch, conf.availability_cache_seconds(), start, end)
+
+
+def days_of_month(window: DaysRead, month_read: Callable[[date], DaysRead], month: date):
+    """The open days of `month`: from the window's answer when the window covers the month."""
+    read = window if window.covers(month) else month_read(month)
+    return [d for d in read.days() if d.replace(day=1) == month]
+
+
+def first_day(window: DaysRead, tz: str) -> date | None:
+    """The first open day from today on, within the window."""
+    today = timezone.now().astimezone(_zone(tz)).date()
+    return next((d for d in window.days() if d >= today), None)
+
+
 def appointment_types_for_page(*, page: BookingPage) -> list[AppointmentType]:
     """The page's bookable types, in the page's order."""
     wanted = [str(i) for i in page.appointment_type_ids]
@@ -191,83 +272,32 @@ def _availability_args(provider_ids: tuple[str, ...], org_level: bool) -> dict:
     return {"provider_ids": list(provider_ids), "org_level": True}
 
 
-def open_days(
-    *,
-    page: BookingPage,
-    appointment_type_id: str,
-    contact_type: str,
-    provider_ids: tuple[str, ...],
-    month: date,
-    tz: str,
-) -> list[date]:
-    """Days of `month` (in `tz`) with open time: Healthie's daysAvailableForRange, cached."""
-    key = cache_key(
-        "days", page.pk, appointment_type_id, contact_type, provider_ids,
-        provider_versions(provider_ids), month.isoformat(), tz,
-    )  # fmt: skip
+def _scope(page: BookingPage, appointment_type_id: str, contact_type: str, provider_ids) -> tuple:
+    return (
+        page.pk,
+        appointment_type_id,
+        contact_type,
+        provider_ids,
+        provider_versions(provider_ids),
+    )
 
-    def fetch() -> list[str]:
-        days = healthie().days_available(
+
+def _days(*, page, appointment_type_id, contact_type, provider_ids, tz, month=None) -> DaysRead:
+    def fetch_days(*, start: date, end: date) -> list[date]:
+        return healthie().days_available(
             appointment_type_id=appointment_type_id,
             contact_type=contact_type,
-            month=month,
+            start=start,
+            end=end,
             timezone=tz,
             **_availability_args(provider_ids, page.org_level),
         )
-        return [d.isoformat() for d in days]
 
-    days = _upstream(lambda: cached_call(key, fetch, timeout=conf.availability_cache_seconds()))
-    return [d for d in (date.fromisoformat(x) for x in days) if d.replace(day=1) == month]
-
-
-def first_open_day(
-    *,
-    page: BookingPage,
-    appointment_type_id: str,
-    contact_type: str,
-    provider_ids: tuple[str, ...],
-    tz: str,
-) -> date | None:
-    """The patient-zone day of the next open slot (Healthie's nextAvailableSlot), cached."""
-    today = timezone.now().astimezone(_zone(tz)).date()
-    key = cache_key(
-        "next", page.pk, appointment_type_id, contact_type, provider_ids,
-        provider_versions(provider_ids), today.isoformat(), tz,
-    )  # fmt: skip
-
-    def fetch() -> str | None:
-        found = healthie().next_available_slot(
-            appointment_type_id=appointment_type_id,
-            contact_type=contact_type,
-            timezone=tz,
-            not_before=today,
-            not_after=today + timedelta(days=31 * conf.search_months()),
-            **_availability_args(provider_ids, page.org_level),
-        )
-        return found.isoformat() if found else None
-
-    value = _upstream(lambda: cached_call(key, fetch, timeout=conf.availability_cache_seconds()))
-    return datetime.fromisoformat(value).astimezone(_zone(tz)).date() if value else None
+    scope = _scope(page, appointment_type_id, contact_type, provider_ids)
+    return days_read("days", scope, tz, month, fetch_days)
 
 
-def open_times(
-    *,
-    page: BookingPage,
-    appointment_type_id: str,
-    contact_type: str,
-    provider_ids: tuple[str, ...],
-    day: date,
-    tz: str,
-    keep_hold_token: str | None = None,
-) -> list[OpenSlot]:
-    """Open start times on `day` (in `tz`): Healthie's availableSlotsForRange for that one day,
-    cached, minus the slots other patients hold right now (the hold `keep_hold_token` is the
-    patient's own and stays visible)."""
-    key = cache_key(
-        "times", page.pk, appointment_type_id, contact_type, provider_ids,
-        provider_versions(provider_ids), day.isoformat(), tz,
-    )  # fmt: skip
-
+def _times(*, page, appointment_type_id, contact_type, provider_ids, tz, day) -> Read:
     def fetch() -> list[tuple[str, str]]:
         slots = healthie().available_slots(
             appointment_type_id=appointment_type_id,
@@ -278,7 +308,35 @@ def open_times(
         )
         return [(s.start.isoformat(), s.provider_id) for s in slots]
 
-    raw = _upstream(lambda: cached_call(key, fetch, timeout=conf.availability_cache_seconds()))
+    scope = _scope(page, appointment_type_id, contact_type, provider_ids)
+    key = cache_key("times", *scope, day.isoformat(), tz)
+    return Read(key, fetch, conf.availability_cache_seconds())
+
+
+def open_days(*, month: date, **query) -> list[date]:
+    """Days of `month` (in `tz`) with open time (Healthie's daysAvailableForRange), cached.
+
+    `query`: page, appointment_type_id, contact_type, provider_ids, tz."""
+    return days_of_month(_days(**query), lambda m: _days(**query, month=m), month)
+
+
+def first_open_day(**query) -> date | None:
+    """The patient-zone day of the next open slot in the search window, cached."""
+    return first_day(_days(**query), query["tz"])
+
+
+def prefetch_picker(*, day: date | None, **query) -> None:
+    """The window's days and `day`'s times at once, when both are missing."""
+    if day is not None:
+        side_by_side(_days(**query), _times(**query, day=day))
+
+
+def open_times(*, day: date, keep_hold_token: str | None = None, **query) -> list[OpenSlot]:
+    """Open start times on `day` (in `tz`): Healthie's availableSlotsForRange for that one day,
+    cached, minus the slots other patients hold right now (the hold `keep_hold_token` is the
+    patient's own and stays visible)."""
+    provider_ids, tz = query["provider_ids"], query["tz"]
+    raw = _times(**query, day=day).value()
     wanted = set(provider_ids)
     pairs = [(datetime.fromisoformat(s), p) for s, p in raw if p in wanted]
     pairs = [(s, p) for s, p in pairs if s.astimezone(_zone(tz)).date() == day]

@@ -2,10 +2,8 @@
 Healthie, and the open days and times it could move to (cached like the booking calendar's, and
 excluding the booking's own slot)."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
-
-from django.utils import timezone
 
 from integrations.errors import TransientError
 from integrations.healthie.types import AppointmentSetting
@@ -59,44 +57,49 @@ def _reschedule_args(booking: Booking) -> dict:
     }
 
 
-def _cached(kind: str, booking: Booking, produce, *parts):
+def _scope(booking: Booking) -> tuple:
     providers = (booking.provider_id,)
-    key = availability_selectors.cache_key(
-        kind, booking.healthie_appointment_id, booking.appointment_type_id, booking.contact_type,
-        providers, availability_selectors.provider_versions(providers), *parts,
+    return (
+        booking.healthie_appointment_id, booking.appointment_type_id, booking.contact_type,
+        providers, availability_selectors.provider_versions(providers),
     )  # fmt: skip
-    timeout = conf.availability_cache_seconds()
-    try:
-        return availability_selectors.cached_call(key, produce, timeout=timeout)
-    except TransientError as exc:
-        raise UpstreamUnavailable(str(exc)) from exc
+
+
+def _days(booking: Booking, tz: str, month: date | None = None):
+    def fetch_days(*, start: date, end: date) -> list[date]:
+        return healthie().days_available(
+            **_reschedule_args(booking), start=start, end=end, timezone=tz
+        )
+
+    return availability_selectors.days_read(
+        "reschedule-days", _scope(booking), tz, month, fetch_days
+    )
+
+
+def _times(booking: Booking, tz: str, day: date):
+    def fetch() -> list[tuple[str, str]]:
+        slots = healthie().available_slots(**_reschedule_args(booking), day=day, timezone=tz)
+        return [(s.start.isoformat(), s.provider_id) for s in slots]
+
+    key = availability_selectors.cache_key("reschedule-times", *_scope(booking), day, tz)
+    return availability_selectors.Read(key, fetch, conf.availability_cache_seconds())
 
 
 def reschedule_open_days(*, booking: Booking, month: date, tz: str) -> list[date]:
     """Days of `month` (in `tz`) with a time the appointment could move to."""
-
-    def fetch() -> list[str]:
-        days = healthie().days_available(**_reschedule_args(booking), month=month, timezone=tz)
-        return [d.isoformat() for d in days]
-
-    days = _cached("reschedule-days", booking, fetch, month.isoformat(), tz)
-    return [d for d in (date.fromisoformat(x) for x in days) if d.replace(day=1) == month]
+    return availability_selectors.days_of_month(
+        _days(booking, tz), lambda m: _days(booking, tz, m), month
+    )
 
 
 def reschedule_first_open_day(*, booking: Booking, tz: str) -> date | None:
-    today = timezone.now().astimezone(ZoneInfo(tz)).date()
+    return availability_selectors.first_day(_days(booking, tz), tz)
 
-    def fetch() -> str | None:
-        found = healthie().next_available_slot(
-            **_reschedule_args(booking),
-            timezone=tz,
-            not_before=today,
-            not_after=today + timedelta(days=31 * conf.search_months()),
-        )
-        return found.isoformat() if found else None
 
-    value = _cached("reschedule-next", booking, fetch, today.isoformat(), tz)
-    return datetime.fromisoformat(value).astimezone(ZoneInfo(tz)).date() if value else None
+def reschedule_prefetch(*, booking: Booking, tz: str, day: date | None) -> None:
+    """The window's days and `day`'s times at once, when both are missing."""
+    if day is not None:
+        availability_selectors.side_by_side(_days(booking, tz), _times(booking, tz, day))
 
 
 def reschedule_open_times(
@@ -104,12 +107,7 @@ def reschedule_open_times(
 ) -> list[datetime]:
     """Start times on `day` (in `tz`) the appointment could move to: Healthie's, minus the
     appointment's own time and the times other patients hold or booked through us."""
-
-    def fetch() -> list[tuple[str, str]]:
-        slots = healthie().available_slots(**_reschedule_args(booking), day=day, timezone=tz)
-        return [(s.start.isoformat(), s.provider_id) for s in slots]
-
-    raw = _cached("reschedule-times", booking, fetch, day.isoformat(), tz)
+    raw = _times(booking, tz, day).value()
     zone = ZoneInfo(tz)
     starts = sorted(
         {

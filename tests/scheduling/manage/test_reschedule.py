@@ -89,7 +89,7 @@ def test_reschedule_steps_use_the_appointment_to_reschedule(pages, sandbox, spy)
     booking = book()
     spy.clear()
     Manager(booking).times_page()
-    for name in ("days_available", "available_slots", "next_available_slot"):
+    for name in ("days_available", "available_slots"):
         assert spy[name], name
         for call in spy[name]:
             assert call["appointment_to_reschedule_id"] == booking.healthie_appointment_id
