@@ -8,7 +8,8 @@ PYTEST_ARGS ?=
 
 .PHONY: install system-packages demo test lint lock clean
 
-# Debian packages the tests need: Redis (broker and cache) and Chromium (browser tests).
+# Debian packages: Redis (broker and cache) for the demo and the tests, Chromium for the
+# browser tests.
 SYSTEM_PACKAGES := redis-server chromium
 
 # Python packages from the lock file, htmx from the npm registry.
@@ -31,8 +32,10 @@ system-packages:
 	fi
 
 demo: install
+	$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES=redis-server
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
+	DJANGO_DEBUG=1 $(PY) manage.py collectstatic --no-input -v0
 	DJANGO_DEBUG=1 $(PY) manage.py demo --port $(PORT) --sandbox-port $(SANDBOX_PORT)
 
 lint: install
@@ -52,4 +55,4 @@ lock:
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements-dev.lock
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles demo.sqlite3
+	rm -rf $(VENV) node_modules staticfiles demo.sqlite3 demo.sqlite3-wal demo.sqlite3-shm .demo

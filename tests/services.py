@@ -10,21 +10,15 @@ import contextlib
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from scheduling.management.local_redis import free_port, redis_server
+
 POSTGRES_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def as_postgres_user(cmd: list[str]) -> list[str]:
@@ -97,27 +91,6 @@ def postgres() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def redis() -> Iterator[str]:
-    server = shutil.which("redis-server")
-    if server is None:
-        sys.exit("redis-server not found (make test installs Debian's redis-server package)")
-    port = free_port()
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.1):
-                break
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-@contextlib.contextmanager
 def static_root(env: dict) -> Iterator[None]:
     """The hashed, compressed static files production serves, collected for this run alone."""
     folder = tempfile.mkdtemp(prefix="static-throwaway-")
@@ -134,7 +107,7 @@ def static_root(env: dict) -> Iterator[None]:
 def main(argv: list[str]) -> int:
     if not argv:
         sys.exit(__doc__)
-    with postgres() as database_url, redis() as redis_url:
+    with postgres() as database_url, redis_server() as redis_url:
         env = {
             **os.environ,
             "DATABASE_URL": database_url,

@@ -1,10 +1,13 @@
-"""`manage.py demo`: the sandbox server, a Celery worker and the web app, in the foreground,
-until interrupted."""
+"""`manage.py demo`: Redis, the sandbox server, a Celery worker (with beat) and the web app
+under gunicorn, the production server, in the foreground until interrupted.
 
-import contextlib
+The demo runs as production does (DEBUG off, hashed static files through WhiteNoise, a cache
+and broker every process shares) except for plain HTTP and an SQLite file for the database.
+"""
+
 import os
+import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,44 +16,59 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from scheduling.management.local_redis import redis_server, wait_for_port
 
-def wait_for_port(port: int, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.2)
+
+def demo_secret_key(folder: Path) -> str:
+    """One key per checkout, kept beside the demo's data, so signed links survive a restart."""
+    path = folder / "secret-key"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 class Command(BaseCommand):
-    help = "Run the demo: sandbox server, Celery worker and web app (Ctrl-C stops all three)."
+    help = "Run the demo: Redis, sandbox, Celery worker and gunicorn (Ctrl-C stops them all)."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--sandbox-port", type=int, default=8100)
 
     def handle(self, *args, port, sandbox_port, **options):
+        state = Path(settings.BASE_DIR) / ".demo"
+        with redis_server(state / "redis") as redis_url:
+            self.serve(port, sandbox_port, state, redis_url)
+
+    def serve(self, port: int, sandbox_port: int, state: Path, redis_url: str) -> None:
         manage = [sys.executable, "manage.py"]
         sandbox_url = f"http://127.0.0.1:{sandbox_port}"
-        broker_dir = Path(settings.BASE_DIR) / ".demo-broker"
-        for folder in ("queue", "processed", "control"):
-            (broker_dir / folder).mkdir(parents=True, exist_ok=True)
         env = {
             **os.environ,
-            "DJANGO_DEBUG": "1",
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": demo_secret_key(state),
+            # Plain HTTP on this machine: no HTTPS redirect, HSTS or Secure-only cookies.
+            "DJANGO_SSL_REDIRECT": "0",
+            "DJANGO_HSTS_SECONDS": "0",
+            "DJANGO_SECURE_COOKIES": "0",
             "SANDBOX_URL": sandbox_url,
             "SITE_URL": f"http://127.0.0.1:{port}",
-            # A real Celery worker on a broker that needs no server: folders on disk.
-            "CELERY_BROKER_URL": "filesystem://",
-            "CELERY_BROKER_DIR": str(broker_dir),
+            # One Redis for every process: the cache (availability, its invalidation and the
+            # single-flight locks) and the Celery broker (a task whose worker dies is redelivered).
+            "CACHE_URL": f"{redis_url}/1",
+            "CELERY_BROKER_URL": f"{redis_url}/0",
+            "PORT": str(port),
+            "WEB_BIND": f"127.0.0.1:{port}",
         }
         worker = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-B"]
+        gunicorn = [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py"]
         processes = [
             subprocess.Popen([*manage, "sandbox", "--port", str(sandbox_port)], env=env),
             subprocess.Popen(
-                [*worker, "-l", "INFO", "--schedule", str(broker_dir / "beat-schedule")], env=env
+                [*worker, "-l", "INFO", "--schedule", str(state / "beat-schedule")], env=env
             ),
-            subprocess.Popen([*manage, "runserver", "--noreload", f"127.0.0.1:{port}"], env=env),
+            subprocess.Popen(gunicorn, env=env),
         ]
         wait_for_port(port)
         self.stdout.write(
