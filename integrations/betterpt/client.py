@@ -112,10 +112,12 @@ class TokenCache:
             )
             value = None
         else:
-            if isinstance(value, dict) and isinstance(value.get("token"), str):
-                if float(value.get("refresh_at") or 0) > now:
-                    return value["token"]
-                return None
+            fresh = isinstance(value, dict) and float(value.get("refresh_at") or 0) > now
+            if fresh and isinstance(value.get("token"), str):
+                return value["token"]
+            # The shared cache answered: no token there means none (it was dropped after a
+            # 401 elsewhere, or expired); this process's copy is only for an unreachable cache.
+            return None
         with _local_lock:
             token, refresh_at = _local_tokens.get(self.key, ("", 0.0))
         return token if token and refresh_at > now else None
