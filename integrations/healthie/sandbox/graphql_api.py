@@ -263,8 +263,9 @@ def resolve_appointment(ctx: Context, **args) -> dict | None:
 def resolve_appointments(ctx: Context, **args) -> dict:
     """Defaults as Healthie documents them: the viewer's own appointments unless `provider_id`,
     `provider_ids`, `user_id` or `is_org` widen or narrow it; `filter` "future"; active ones
-    unless `with_all_statuses`. With a date range and no `filter`, every appointment in the
-    range counts (past ones too); a bare-date `endDate` includes that whole day."""
+    unless `with_all_statuses`. `filter` defaults to "future" with a date range too (the
+    documented default), so a range reaching into the past needs `filter: "all"`; a bare-date
+    `endDate` includes that whole day."""
     tz = ctx.zone()
     provider_ids = [args["provider_id"]] if args.get("provider_id") else args.get("provider_ids")
     if not provider_ids and not args.get("user_id") and not args.get("is_org"):
@@ -273,7 +274,7 @@ def resolve_appointments(ctx: Context, **args) -> dict:
     end = _instant(args.get("endDate"), tz)
     if end and formats.is_iso8601_date(args["endDate"]):
         end += timedelta(days=1)
-    time_filter = args.get("filter") or ("all" if start or end else "future")
+    time_filter = args.get("filter") or "future"
     if time_filter not in ("future", "upcoming", "past", "ended", "all"):
         raise InvalidQuery(f"filter {time_filter!r} is not supported by the sandbox")
     found = ctx.store.list_appointments(
