@@ -32,7 +32,14 @@ from scheduling.common import conf
 from scheduling.common.queue import enqueue
 from scheduling.common.upstream import UpstreamUnavailable, healthie
 from scheduling.manage import services as manage_services
-from scheduling.models import Booking, BookingChange, BookingStatusChange, HealthieEvent, SyncStatus
+from scheduling.models import (
+    Booking,
+    BookingChange,
+    BookingStatusChange,
+    HealthieEvent,
+    HealthieWebhook,
+    SyncStatus,
+)
 from scheduling.provisioning import selectors as provisioning_selectors
 from scheduling.provisioning import services as provisioning_services
 from scheduling.sync import payloads, selectors
@@ -52,6 +59,56 @@ _MISSING = object()
 
 class NotYet(Exception):
     """A checkout of ours for this time is still unsettled: the event is tried again later."""
+
+
+# The events the app's webhook subscribes to (Healthie's WebhookEventType names).
+WEBHOOK_EVENTS = ("APPOINTMENT_CREATED", "APPOINTMENT_UPDATED", "APPOINTMENT_DELETED")
+
+
+# --------------------------------------------------------------------------------------------
+# Registration
+
+
+def webhook_register(*, url: str, rotate: bool = False) -> tuple[HealthieWebhook, str]:
+    """Register the app's webhook with Healthie for WEBHOOK_EVENTS (or bring the registered one
+    back to `url`, those events, enabled), store the secret Healthie generated, and with
+    `rotate` have Healthie replace it; the previous secret keeps verifying for a grace period.
+    Returns the stored row and what happened: "created", "updated", "rotated" or "unchanged".
+    Raises VendorError when Healthie refuses or cannot answer (nothing is stored then)."""
+    client = healthie()
+    stored = HealthieWebhook.objects.order_by("id").first()
+    registered = client.webhooks()
+    hook = next((w for w in registered if stored and w.id == stored.healthie_id), None) or next(
+        (w for w in registered if w.url == url), None
+    )
+    if hook is None:
+        hook, what = client.create_webhook(url=url, event_types=list(WEBHOOK_EVENTS)), "created"
+    elif hook.url != url or not hook.is_enabled or set(hook.event_types) != set(WEBHOOK_EVENTS):
+        hook = client.update_webhook(id=hook.id, url=url, event_types=list(WEBHOOK_EVENTS))
+        what = "updated"
+    else:
+        what = "unchanged"
+    old_secret = stored.secret if stored else ""
+    if rotate and what != "created":
+        hook, what = client.rotate_webhook_secret(hook.id), "rotated"
+    # Healthie may leave the secret out of a later answer: keep the one we have then.
+    secret = hook.signature_secret or old_secret
+    changed = bool(old_secret) and secret != old_secret
+    with transaction.atomic():
+        HealthieWebhook.objects.exclude(healthie_id=hook.id).delete()
+        row, _ = HealthieWebhook.objects.update_or_create(
+            healthie_id=hook.id,
+            defaults={
+                "url": hook.url or url,
+                "event_types": list(hook.event_types),
+                "secret": secret,
+                **(
+                    {"previous_secret": old_secret, "rotated_at": timezone.now()} if changed else {}
+                ),
+            },
+        )
+    logger.info("healthie webhook %s %s", hook.id, what)
+    return row, what
 
 
 # --------------------------------------------------------------------------------------------
