@@ -1,18 +1,44 @@
-from django.contrib import admin
+import uuid
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.contrib import admin, messages
+from django.db.models import Prefetch
 from django.utils import timezone
 
+from scheduling.manage import services as manage_services
 from scheduling.models import (
     AppointmentTypePlan,
     Booking,
     BookingChange,
     BookingPage,
     BookingStatusChange,
+    HealthieEvent,
+    HealthieWebhook,
     ProviderVideoRoute,
     Provision,
     QualiphyExam,
     SlotHold,
+    SyncStatus,
 )
 from scheduling.provisioning import services as provisioning_services
+
+# The appointment as Healthie holds it: read-only here. Healthie is the source of truth; a
+# change goes out through Healthie (the actions below, the staff console) and comes back.
+HEALTHIE_OWNED = [
+    "provider_id",
+    "provider_name",
+    "provider_timezone",
+    "appointment_type_id",
+    "appointment_type_name",
+    "length_minutes",
+    "contact_type",
+    "start",
+    "end",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+]
 
 
 @admin.register(BookingPage)
@@ -94,15 +120,39 @@ class ChangeInline(admin.TabularInline):
         return False
 
 
+@admin.action(description="Cancel in Healthie (as staff; provisioning follows)")
+def cancel_in_healthie(modeladmin, request, queryset):
+    """The patient's cancel service, by staff: Healthie first, then the mirror and the parts."""
+    done = 0
+    for booking in queryset.filter(status=Booking.Status.CONFIRMED):
+        outcome = manage_services.booking_cancel(
+            booking=booking,
+            idempotency_key=f"admin-cancel-{uuid.uuid4().hex}",
+            by=BookingChange.By.STAFF,
+        )
+        if outcome.done:
+            done += 1
+        else:
+            modeladmin.message_user(
+                request,
+                f"{booking.reference}: not cancelled ({outcome.change.reason}).",
+                level=messages.WARNING,
+            )
+    modeladmin.message_user(request, f"Cancelled {done} booking(s) in Healthie.")
+
+
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
     list_display = [
         "reference",
         "status",
-        "start",
+        "start_in_clinic_zone",
+        "provider_timezone",
+        "patient_name",
         "provider_name",
         "appointment_type_name",
         "contact_type",
+        "provisioning_failures",
         "healthie_appointment_id",
         "created_at",
     ]
@@ -117,8 +167,9 @@ class BookingAdmin(admin.ModelAdmin):
     ]
     date_hierarchy = "start"
     inlines = [StatusChangeInline, ChangeInline, ProvisionInline]
-    actions = [retry_failed_provisioning]
+    actions = [retry_failed_provisioning, cancel_in_healthie]
     readonly_fields = [
+        *HEALTHIE_OWNED,
         "reference",
         "idempotency_key",
         "status",
@@ -190,6 +241,53 @@ class BookingAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # bookings come from Healthie checkouts, not from this form
 
+    def has_delete_permission(self, request, obj=None):
+        # A booking Healthie still holds is not deleted here: that would orphan the appointment
+        # and its manage link. Cancel it in Healthie (action above); the mirror follows.
+        if (
+            obj is not None
+            and obj.healthie_appointment_id
+            and obj.status != Booking.Status.CANCELLED
+        ):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # bulk delete would skip the per-booking check
+        return actions
+
+    def get_queryset(self, request):
+        failed = Provision.objects.filter(status=Provision.Status.FAILED)
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("provisions", queryset=failed, to_attr="failed_parts"))
+        )
+
+    @admin.display(description="Start (clinic's time zone)", ordering="start")
+    def start_in_clinic_zone(self, obj: Booking) -> str:
+        try:
+            zone = ZoneInfo(obj.provider_timezone) if obj.provider_timezone else None
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = None
+        local = obj.start.astimezone(zone) if zone else obj.start
+        return local.strftime("%Y-%m-%d %H:%M %Z")
+
+    @admin.display(description="Patient", ordering="last_name")
+    def patient_name(self, obj: Booking) -> str:
+        return obj.patient_name
+
+    @admin.display(description="Provisioning failures")
+    def provisioning_failures(self, obj: Booking) -> str:
+        parts = getattr(obj, "failed_parts", None)
+        if parts is None:
+            parts = obj.provisions.filter(status=Provision.Status.FAILED)
+        return (
+            "; ".join(f"{p.get_part_display()}: {p.failure_reason or 'failed'}" for p in parts)
+            or "-"
+        )
+
 
 @admin.register(SlotHold)
 class SlotHoldAdmin(admin.ModelAdmin):
@@ -213,6 +311,7 @@ class AppointmentTypePlanAdmin(admin.ModelAdmin):
         "video",
         "semble_questionnaire_token",
         "qualiphy_exam_ids",
+        "provision_booked_elsewhere",
     ]
     search_fields = ["appointment_type_id", "label"]
 
@@ -255,3 +354,46 @@ class ProvisionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# --- Healthie sync: what staff check when changes made in Healthie seem not to arrive ---------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SyncStatus)
+class SyncStatusAdmin(ReadOnlyAdmin):
+    list_display = [
+        "__str__",
+        "last_delivery_at",
+        "last_verification_failure_at",
+        "last_verification_failure",
+        "verification_failures",
+        "last_reconciled_at",
+        "last_reconcile_checked",
+        "last_reconcile_fixed",
+        "last_reconcile_error",
+    ]
+
+
+@admin.register(HealthieWebhook)
+class HealthieWebhookAdmin(ReadOnlyAdmin):
+    list_display = ["healthie_id", "url", "event_types", "rotated_at", "updated_at"]
+    fields = ["healthie_id", "url", "event_types", "rotated_at", "created_at", "updated_at"]
+    readonly_fields = fields  # never the secrets
+
+
+@admin.register(HealthieEvent)
+class HealthieEventAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "event_type", "resource_id", "outcome", "processed_at"]
+    list_filter = ["outcome", "event_type"]
+    search_fields = ["resource_id"]
