@@ -501,7 +501,8 @@ def cancel(request: HttpRequest, booking: Booking, step: CancelToken | None) -> 
         step = CancelToken(booking=booking.reference, idempotency_key=uuid.uuid4().hex)
         context["form_token"] = step.sign()
         return render(request, "scheduling/manage/cancel.html", context)
-    reason = request.POST.get("reason", "").strip()[:REASON_MAX]
+    # Free text bound for the database: a NUL byte can't be typed, and PostgreSQL refuses it.
+    reason = request.POST.get("reason", "").replace("\x00", "").strip()[:REASON_MAX]
     try:
         outcome = services.booking_cancel(
             booking=booking, idempotency_key=step.idempotency_key, note=reason

@@ -29,7 +29,7 @@ class Event:
 def parse(body: bytes) -> Event:
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # nested too deep: no event
         raise Malformed("not JSON") from exc
     if not isinstance(data, dict):
         raise Malformed("not an object")
