@@ -17,7 +17,13 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
-from integrations.errors import ContractError, OutcomeUnknownError, RejectedError, TransientError
+from integrations.errors import (
+    ContractError,
+    OutcomeUnknownError,
+    RejectedError,
+    TransientError,
+    VendorError,
+)
 from scheduling.availability import selectors as availability_selectors
 from scheduling.availability import services as availability_services
 from scheduling.common import conf
@@ -151,7 +157,7 @@ def booking_confirm(
             # An earlier request may have reached Healthie: look before sending again.
             try:
                 found = _lookup(booking)
-            except TransientError:
+            except VendorError:  # unreachable or unreadable: still unknown, try again later
                 return ConfirmOutcome(booking, {})
             if found is not None:
                 _confirm(booking, found, reason="found_on_retry")
@@ -224,7 +230,7 @@ def booking_settle(*, booking_id: int) -> Booking:
             return booking
         try:
             found = _lookup(booking)
-        except TransientError:
+        except VendorError:  # unreachable or unreadable: stays as it is
             logger.info("booking id %s: settle lookup failed, stays %s", booking.pk, booking.status)
             return booking
         if found is not None:

@@ -14,6 +14,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.defaults import page_not_found
 from django_htmx.http import push_url
 
+from integrations.errors import VendorError
 from scheduling.common import messages, timefmt, tokens
 from scheduling.common.origin import origin_checked
 from scheduling.common.upstream import UpstreamUnavailable
@@ -156,12 +157,13 @@ def unavailable(request):
 
 
 def upstream_guard(view):
-    """Healthie unreachable while reading what to show: a clear 503 page, nothing lost."""
+    """Healthie unreachable while reading what to show, or answering something we cannot read
+    (a malformed body, a non-GraphQL 404): a clear 503 page, nothing lost."""
 
     def wrapped(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
-        except UpstreamUnavailable:
+        except (UpstreamUnavailable, VendorError):
             return unavailable(request)
 
     wrapped.__name__ = view.__name__

@@ -5,7 +5,7 @@ excluding the booking's own slot)."""
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from integrations.errors import TransientError
+from integrations.errors import VendorError
 from integrations.healthie.types import AppointmentSetting
 from scheduling.availability import selectors as availability_selectors
 from scheduling.common import conf
@@ -44,7 +44,7 @@ def provider_setting(*, provider_id: str, fresh: bool = False) -> AppointmentSet
         if fresh:
             return fetch()
         return availability_selectors.cached_call(key, fetch, timeout=timeout)
-    except TransientError as exc:
+    except VendorError as exc:  # unreachable, or an answer we cannot read (a non-GraphQL 404)
         raise UpstreamUnavailable(str(exc)) from exc
 
 

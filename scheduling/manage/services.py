@@ -23,7 +23,13 @@ from datetime import date, datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from integrations.errors import ContractError, OutcomeUnknownError, RejectedError, TransientError
+from integrations.errors import (
+    ContractError,
+    OutcomeUnknownError,
+    RejectedError,
+    TransientError,
+    VendorError,
+)
 from integrations.healthie.types import Appointment
 from scheduling.availability import services as availability_services
 from scheduling.booking import services as booking_services
@@ -239,7 +245,7 @@ def booking_refresh_from_healthie(*, booking: Booking) -> Refreshed:
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         try:
             appointment = _read(booking)
-        except TransientError as exc:
+        except VendorError as exc:  # unreachable, or an answer we cannot read: nothing written
             raise UpstreamUnavailable(str(exc)) from exc
         found = _sync(booking, appointment)
     return Refreshed(booking, appointment, found)
@@ -294,7 +300,7 @@ def _fresh_state(booking: Booking, change: BookingChange):
     try:
         appointment = _read(booking)
         setting = selectors.provider_setting(provider_id=booking.provider_id, fresh=True)
-    except (TransientError, UpstreamUnavailable):
+    except (VendorError, UpstreamUnavailable):
         if not (change.in_flight and change.attempts):
             _finish(change, State.FAILED, "healthie_unavailable")
         return None
@@ -486,7 +492,7 @@ def booking_change_settle(*, change_id: int) -> BookingChange:
             return change
         try:
             appointment = _read(booking)
-        except TransientError:
+        except VendorError:
             logger.info("booking change %s: settle read failed, stays %s", change.pk, change.state)
             return change
         _sync(booking, appointment)  # settles this change first, then any other difference
