@@ -152,7 +152,9 @@ def delivery_accept(*, event: payloads.Event) -> HealthieEvent:
 def event_apply(*, event_id: int) -> str:
     """The worker's half of a delivery: read the appointment back and converge the mirror.
     Raises VendorError / UpstreamUnavailable / NotYet for the task to retry."""
-    recorded = HealthieEvent.objects.get(pk=event_id)
+    recorded = HealthieEvent.objects.filter(pk=event_id).first()
+    if recorded is None:
+        return "missing"  # pruned meanwhile: reconciliation covers whatever it announced
     outcome, booking = appointment_sync(appointment_id=recorded.resource_id)
     HealthieEvent.objects.filter(pk=event_id).update(
         outcome=outcome, processed_at=timezone.now(), booking_id=booking.pk if booking else None
