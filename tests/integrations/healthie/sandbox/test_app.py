@@ -567,6 +567,61 @@ def test_failed_deliveries_are_retried_then_given_up(sandbox_app, gql, receiver)
     assert failed["attempts"] == 3 and failed["last_error"]
 
 
+CREATE_WEBHOOK = """
+mutation($url: String) {
+  createWebhook(input: {url: $url, webhook_events: [{event_type: APPOINTMENT_UPDATED}]}) {
+    webhook { id signature_secret } messages { field message }
+  }
+}"""
+
+
+def test_a_registered_webhook_gets_its_events_signed_with_its_generated_secret(
+    sandbox_app, gql, receiver
+):
+    made = gql(CREATE_WEBHOOK, {"url": receiver.url + "/registered/"})["data"]["createWebhook"]
+    secret = made["webhook"]["signature_secret"]
+    appointment_id = checkout(gql)["appointment"]["id"]  # created: not subscribed
+    gql(
+        'mutation($id: ID) { updateAppointment(input: {id: $id, pm_status: "Cancelled"}) '
+        "{ messages { field } } }",
+        {"id": appointment_id},
+    )
+    wait_for(lambda: len(receiver.received) == 1)
+    target, headers, body = receiver.received[0]
+    assert json.loads(body)["event_type"] == "appointment.updated"
+    assert verify(secret, "POST", target, headers, body)
+    rotated = gql(
+        "mutation($id: ID!) { expireWebhookSignature(input: {id: $id}) "
+        "{ webhook { signature_secret } messages { field message } } }",
+        {"id": made["webhook"]["id"]},
+    )["data"]["expireWebhookSignature"]["webhook"]["signature_secret"]
+    assert rotated != secret
+
+
+def test_the_drop_fault_loses_the_next_deliveries_only(sandbox_app, gql, receiver):
+    sandbox_app.configure({"webhook_url": receiver.url, "webhook_secret": "s"})
+    sandbox_app.configure({"webhook_drop_next": 2})
+    assert sandbox_app.configure({})["webhook_drop_next"] == 2
+    checkout(gql)  # patient.created and appointment.created: both dropped
+    gql('mutation { deleteAppointment(input: {id: "50001"}) { messages { field } } }')
+    wait_for(lambda: len(receiver.received) == 1)
+    assert [d["status"] for d in sandbox_app.webhook_deliveries()][:2] == ["dropped", "dropped"]
+    assert json.loads(receiver.received[0][2])["event_type"] == "appointment.deleted"
+
+
+def test_a_keyed_checkout_books_for_the_caller_not_the_email(gql):
+    keyed = gql(CHECKOUT, {"date": "2026-12-02T16:00:00-05:00", "email": "pat.doe@example.com",
+                           "type": "302", "contact": "Healthie Video Call"})  # fmt: skip
+    appointment = keyed["data"]["completeCheckout"]["appointment"]
+    found = gql('query($id: ID) { appointment(id: $id) { user { id email } } }',
+                {"id": appointment["id"]})["data"]["appointment"]  # fmt: skip
+    assert found["user"]["id"] == "101"  # the staff key's own user
+    public = checkout(gql, date="2026-12-02T16:30:00-05:00")["appointment"]
+    other = gql('query($id: ID) { appointment(id: $id) { user { email } } }',
+                {"id": public["id"]})["data"]["appointment"]  # fmt: skip
+    assert other["user"]["email"] == "pat.doe@example.com"
+
+
 def test_nothing_is_delivered_without_a_webhook_url(sandbox_app, gql, receiver):
     checkout(gql)
     assert sandbox_app.webhook_deliveries() == []
