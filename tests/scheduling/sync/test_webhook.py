@@ -9,8 +9,11 @@ from datetime import timedelta
 import pytest
 
 from integrations.betterpt.client import BetterPTClient
+from integrations.hcw.client import HCWClient
 from integrations.healthie.sandbox.app import signed_headers
 from scheduling.models import Booking, BookingChange, HealthieEvent, Provision, SyncStatus
+from scheduling.provisioning import services as provisioning_services
+from scheduling.provisioning.tasks import provision_part
 from tests.scheduling.sync.conftest import WEBHOOK_PATH, event_body, rooms
 
 pytestmark = pytest.mark.django_db
@@ -192,3 +195,33 @@ def test_a_type_without_a_plan_or_with_the_switch_off_is_not_mirrored(
         deliver(event_body("appointment.created", appointment.id, changed=()))
     assert not Booking.objects.exists()
     assert HealthieEvent.objects.get().outcome == HealthieEvent.Outcome.IGNORED
+
+
+def test_a_staff_move_then_cancel_moves_the_hcw_invite_then_cancels_invite_and_exams(
+    deliver, exam_booking, exam_plan, staff, sandbox, eager_celery,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    booking = exam_booking()
+    with django_capture_on_commit_callbacks(execute=False):
+        ids = provisioning_services.provisioning_start(booking_id=booking.id)
+    for provision_id in ids:
+        provision_part.apply(args=[provision_id])
+    invite = booking.provisions.get(part=Provision.Part.HCW_INVITE)
+    assert invite.status == Provision.Status.READY
+    cancelled_before = sandbox.configure("qualiphy")["counts"]["cancelled"]
+
+    moved_to = booking.start + timedelta(days=1)
+    staff.update_appointment(id=booking.healthie_appointment_id, start=moved_to)
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(event_body("appointment.updated", booking.healthie_appointment_id))
+    with HCWClient() as hcw:
+        assert hcw.get_invite(invite.external_id).scheduled_for == moved_to
+
+    staff.cancel_appointment(booking.healthie_appointment_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(event_body("appointment.updated", booking.healthie_appointment_id, ["pm_status"]))
+    parts = {p.part: p.status for p in booking.provisions.all()}
+    assert set(parts.values()) == {Provision.Status.CANCELLED}, parts
+    with HCWClient() as hcw:
+        assert hcw.get_invite(invite.external_id) is None
+    assert sandbox.configure("qualiphy")["counts"]["cancelled"] == cancelled_before + 1
