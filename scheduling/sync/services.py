@@ -182,10 +182,11 @@ def appointment_sync(
     `appointment` is what Healthie just showed (reconciliation's listing); by default it is
     read here. Safe to run any number of times, concurrently too.
     """
-    if appointment is _MISSING:
+    announced = appointment is _MISSING  # an event: Healthie says something changed
+    if announced:
         appointment = healthie().appointment(appointment_id, include_deleted=True)
-    if appointment is not None and appointment.provider_id:
-        # Any change to a provider's calendar changes what patients can book.
+    if announced and appointment is not None and appointment.provider_id:
+        # Any change to a provider's calendar (ours or not) changes what patients can book.
         availability_services.availability_invalidate(provider_ids=[appointment.provider_id])
     booking = selectors.mirror_for(appointment_id=appointment_id)
     if booking is None and appointment is not None:
@@ -294,9 +295,12 @@ def _mirror_booked_elsewhere(appointment: Appointment | None) -> tuple[str, Book
         BookingStatusChange.objects.create(
             booking=booking, to_status=Status.CONFIRMED, reason="booked_in_healthie"
         )
-        booking_id = booking.pk
+        booking_id, provider_id = booking.pk, booking.provider_id
         transaction.on_commit(
             lambda: provisioning_services.provisioning_start(booking_id=booking_id)
+        )
+        transaction.on_commit(
+            lambda: availability_services.availability_invalidate(provider_ids=[provider_id])
         )
     logger.info("booking %s: mirrored from Healthie", booking.pk)
     return Outcome.MIRRORED, booking

@@ -7,6 +7,7 @@ import hmac
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 
 from integrations.betterpt.client import BetterPTClient
 from integrations.hcw.client import HCWClient
@@ -74,11 +75,14 @@ def test_a_staff_move_in_healthie_moves_the_mirror_and_the_room(
     deliver, provisioned, staff, sandbox, eager_celery, django_capture_on_commit_callbacks
 ):
     booking, room = provisioned()
+    version_key = f"sched:provider-version:{booking.provider_id}"
+    cache.set(version_key, 1.0, timeout=None)
     moved_to = booking.start + timedelta(days=1, hours=1)
     staff.update_appointment(id=booking.healthie_appointment_id, start=moved_to)
     body = event_body("appointment.updated", booking.healthie_appointment_id)
     with django_capture_on_commit_callbacks(execute=True):
         assert deliver(body).status_code == 202
+    assert cache.get(version_key) != 1.0  # the provider's cached times are dropped
     booking.refresh_from_db()
     assert booking.start == moved_to and booking.status == Booking.Status.CONFIRMED
     [change] = booking.changes.all()
