@@ -113,12 +113,12 @@ class SessionStore:
         return django_cache if self._cache is None else self._cache
 
     def get(self) -> Session | None:
-        value = None
         try:
             value = self._shared().get(self.key)
         except Exception:
+            # Only an unreachable cache falls back to this process's copy: a cache that answers
+            # "none" means none (dropped after a 401 elsewhere, or expired).
             logger.warning("hcw session cache unavailable; using this process's copy")
-        if not isinstance(value, dict):
             with _LOCAL_LOCK:
                 value = _LOCAL_SESSIONS.get(self.key)
         if not isinstance(value, dict):

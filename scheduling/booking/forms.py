@@ -1,5 +1,6 @@
 """The patient details form: four required fields with visible labels, plus date of birth and
-state when the appointment type orders a Qualiphy exam (Qualiphy requires both)."""
+state when the appointment type orders a Qualiphy exam (Qualiphy requires both), and gender when
+its video visit is at HCW@Home (a default HCW@Home backend requires it, as "male" or "female")."""
 
 import re
 from datetime import date
@@ -63,6 +64,9 @@ US_STATES = [("", "Choose your state"), *((code, code) for code in STATE_CODES)]
 
 PHONE_CHARS = re.compile(r"^[0-9+().\-\s]+$")
 
+# HCW@Home's own values: it accepts these two and nothing else.
+GENDERS = [("", "Choose one"), ("female", "Female"), ("male", "Male")]
+
 
 class PatientDetailsForm(forms.Form):
     first_name = forms.CharField(
@@ -94,10 +98,27 @@ class PatientDetailsForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel", "inputmode": "tel"}),
     )
 
-    field_order = ["first_name", "last_name", "email", "phone", "date_of_birth", "patient_state"]
+    field_order = [
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "date_of_birth",
+        "patient_state",
+        "gender",
+    ]
 
-    def __init__(self, *args, needs_exam_details: bool = False, **kwargs):
+    def __init__(
+        self, *args, needs_exam_details: bool = False, needs_gender: bool = False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        if needs_gender:
+            self.fields["gender"] = forms.ChoiceField(
+                label="Gender",
+                choices=GENDERS,
+                help_text="The video visit service asks for female or male.",
+                error_messages={"required": "Choose female or male."},
+            )
         if needs_exam_details:
             self.fields["date_of_birth"] = forms.DateField(
                 label="Date of birth",

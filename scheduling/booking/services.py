@@ -67,6 +67,7 @@ class PatientDetails:
     phone: str
     date_of_birth: str | None = None  # ISO date; asked only when an exam is ordered
     patient_state: str = ""
+    gender: str = ""  # "male" or "female"; asked only for an HCW@Home video visit
 
 
 def record_status(booking: Booking, to: str, reason: str = "") -> None:

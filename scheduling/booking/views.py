@@ -341,7 +341,8 @@ def _details_context(page, step: DetailsToken, form, *, types, details_token: st
 def _details_form(step: DetailsToken, **kwargs) -> PatientDetailsForm:
     plan = provisioning_selectors.plan_for(step.type)
     needs = bool(plan and plan.needs_date_of_birth_and_state)
-    return PatientDetailsForm(needs_exam_details=needs, **kwargs)
+    gender = bool(plan and plan.needs_gender)
+    return PatientDetailsForm(needs_exam_details=needs, needs_gender=gender, **kwargs)
 
 
 def _details_step(request, page: BookingPage, types) -> DetailsToken | HttpResponse:

@@ -185,6 +185,8 @@ class Booking(models.Model):
     patient_state = models.CharField(
         max_length=2, blank=True, help_text="US state (2 letters) the patient is in."
     )
+    # Asked only when the plan's video room is at HCW@Home, which requires it: "male" or "female".
+    gender = models.CharField(max_length=6, blank=True)
 
     healthie_appointment_id = models.CharField(max_length=32, blank=True, db_index=True)
     healthie_patient_id = models.CharField(max_length=32, blank=True)

@@ -52,6 +52,12 @@ class AppointmentTypePlan(models.Model):
     def needs_date_of_birth_and_state(self) -> bool:
         return bool(self.qualiphy_exam_ids)
 
+    @property
+    def needs_gender(self) -> bool:
+        """HCW@Home requires the patient's gender (unless its backend's ENABLE_FIELDS_FORM_DOCTOR
+        says otherwise: the default requires it)."""
+        return self.video == self.Video.HCW
+
     def parts(self) -> list[str]:
         parts = []
         if self.video == self.Video.BETTERPT:

@@ -279,6 +279,7 @@ def _hcw_invite(provision: Provision) -> None:
                     scheduled_for=booking.start,
                     patient_tz=booking.patient_timezone,
                     language="en",
+                    gender=booking.gender or None,  # asked by the details form for HCW
                     doctor_email=route.hcw_doctor_email or None,
                     queue=route.hcw_queue or None,
                     reference=booking.reference,

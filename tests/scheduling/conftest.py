@@ -244,8 +244,6 @@ def plan(db):
 @pytest.fixture
 def exam_plan(db, sandbox):
     """Type 301: an HCW@Home teleconsultation with Maya Chen plus a Qualiphy exam."""
-    # The clinic's HCW@Home runs with ENABLE_FIELDS_FORM_DOCTOR=firstName,lastName (no gender).
-    sandbox.configure("hcw", required_fields=["firstName", "lastName"])
     ProviderVideoRoute.objects.create(
         provider_id="101", hcw_doctor_email="dr.maya.chen@hcw.example"
     )
@@ -260,6 +258,7 @@ def exam_booking(booked):
         booking = booked(type_id="301")
         booking.date_of_birth = date(1990, 5, 17)
         booking.patient_state = "TE"  # Qualiphy's test mode
+        booking.gender = "female"  # HCW@Home requires it (the details form asks for it)
         booking.save()
         return booking
 

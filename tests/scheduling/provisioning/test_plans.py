@@ -11,6 +11,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
+from integrations.hcw.client import HCWClient
 from integrations.healthie.client import HealthieClient
 from scheduling.models import (
     AppointmentTypePlan,
@@ -22,6 +23,7 @@ from scheduling.models import (
 )
 from scheduling.provisioning import services as provisioning_services
 from scheduling.provisioning.tasks import provision_part
+from tests.scheduling.html import Page
 
 
 def provision_everything(booking: Booking, django_capture_on_commit_callbacks) -> dict:
@@ -272,9 +274,9 @@ def test_a_lost_hcw_invite_answer_is_recovered_with_the_link_read_back_by_id(
     assert invite.status == Provision.Status.READY and invite.written_to_healthie
     assert "/inv/?invite=" in invite.patient_url
     assert invite.details["provider_url"].endswith("/app")
-    assert [c["operation"] for c in sandbox.calls(vendor="hcw") if c["operation"] != "login-local"][
-        :4
-    ] == ["invite.list", "invite.create", "invite.list", "invite.get"]
+    operations = [c["operation"] for c in sandbox.calls(vendor="hcw")]
+    invite_calls = [o for o in operations if o.startswith("invite.")]  # not the logins
+    assert invite_calls[:4] == ["invite.list", "invite.create", "invite.list", "invite.get"]
     assert exam_counts(sandbox)["hcw_invites"] == before["hcw_invites"] + 1
 
 
@@ -313,3 +315,43 @@ def test_the_sweeper_requeues_a_part_whose_worker_died_as_soon_as_its_lease_runs
 
     pinned_clock.move_to(timezone.now() + older_than)  # a task that never reached a worker
     assert sorted(selectors.stalled_provisions(older_than=older_than)) == sorted([died, queued])
+
+
+def test_the_details_form_asks_for_gender_when_the_video_visit_is_at_hcw(
+    patient, sandbox, django_capture_on_commit_callbacks
+):
+    """A default HCW@Home backend requires the patient's gender (male or female): the form asks
+    for it when the type's plan uses HCW, and the invite is made with it (the sandbox requires
+    it as that default does)."""
+    review_plain, _ = patient.to_review(type_id="301")  # the demo plan: no HCW, no question
+    assert "Gender" not in review_plain.content.decode()
+
+    AppointmentTypePlan.objects.update_or_create(
+        appointment_type_id="301",
+        defaults={"video": AppointmentTypePlan.Video.HCW, "semble_questionnaire_token": ""},
+    )
+    ProviderVideoRoute.objects.create(
+        provider_id="101", hcw_doctor_email="dr.maya.chen@hcw.example"
+    )
+    times_response = patient.times_page(type_id="301")
+    details = patient.details_page(patient.hold(times_response)[0])
+    gender = Page(details).one("combobox", "Gender")
+    assert [o.value for o in gender.find_all("option")] == ["", "female", "male"]
+    for value, message in (("", "Choose female or male."), ("other", "Select a valid choice.")):
+        refused = patient.submit_details(details, gender=value)
+        assert refused.status_code == 422
+        assert message in refused.content.decode()
+
+    review = patient.submit_details(details, gender="male")
+    assert review.status_code == 200 and "Male" in review.content.decode()
+    with django_capture_on_commit_callbacks(execute=False):
+        confirmed = patient.confirm(review)
+    assert confirmed.status_code in (200, 302)
+    booking = Booking.objects.get(email=patient.details["email"], appointment_type_id="301")
+    assert booking.gender == "male"
+
+    parts = provision_everything(booking, django_capture_on_commit_callbacks)
+    invite = parts[Provision.Part.HCW_INVITE]
+    assert invite.status == Provision.Status.READY, invite.failure_reason
+    with HCWClient() as hcw:
+        assert hcw.get_invite(invite.external_id).gender == "male"
