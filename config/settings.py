@@ -283,6 +283,9 @@ HEALTHIE_API_VERSION = os.environ.get("HEALTHIE_API_VERSION", "2026-07-01")
 HEALTHIE_AUTHORIZATION_SHARD = os.environ.get("HEALTHIE_AUTHORIZATION_SHARD", "")
 HEALTHIE_TIMEOUT_SECONDS = float(os.environ.get("HEALTHIE_TIMEOUT_SECONDS", "10"))
 HEALTHIE_MAX_RETRIES = int(os.environ.get("HEALTHIE_MAX_RETRIES", "3"))
+# Requests per second for the whole deployment (every process shares the budget through the
+# cache): below Healthie's per-key limit (250/s documented; "dynamic" today).
+HEALTHIE_RATE_LIMIT_PER_SECOND = int(os.environ.get("HEALTHIE_RATE_LIMIT_PER_SECOND", "200"))
 # Healthie's webhook (POST /webhooks/healthie/): the signature secret of a webhook registered by
 # hand or by the demo; `manage.py healthie_webhook` stores the secret of the one it registers.
 HEALTHIE_WEBHOOK_SECRET = os.environ.get("HEALTHIE_WEBHOOK_SECRET", "")

@@ -23,6 +23,7 @@ from django.conf import settings
 
 from integrations import readers, transport
 from integrations.errors import RejectedError, VendorError
+from integrations.ratelimit import SharedRate
 
 T = TypeVar("T")
 
@@ -61,6 +62,9 @@ class VendorClient:
             )
         self.timeout = timeout
         self.retry_policy = retry_policy or self.default_retry_policy()
+        # `<PREFIX>_RATE_LIMIT_PER_SECOND`, when the vendor has one: every process's budget.
+        per_second = getattr(settings, f"{self.settings_prefix}_RATE_LIMIT_PER_SECOND", None)
+        self.rate = SharedRate(self.vendor, int(per_second)) if per_second else None
         # The vendor module's logger, so log lines say which client wrote them.
         self.logger = logging.getLogger(type(self).__module__)
         self._http = transport.make_client(timeout=timeout, headers=dict(HEADERS))
@@ -119,7 +123,10 @@ class VendorClient:
     def _send(
         self, operation: str, method: str, url: str, *, is_write: bool, **request
     ) -> httpx.Response:
-        """Send once; network failures and retryable statuses raise typed errors."""
+        """Send once (within the vendor's rate budget); network failures and retryable statuses
+        raise typed errors."""
+        if self.rate is not None:
+            self.rate.wait()
         return transport.send(
             self.vendor,
             operation,
