@@ -23,6 +23,11 @@ def booking_get(*, reference: str) -> Booking | None:
     return Booking.objects.select_related("page").filter(reference=reference).first()
 
 
+def booking_by_key(*, idempotency_key: str) -> Booking | None:
+    """The booking a confirm token's key recorded, if it got that far."""
+    return Booking.objects.filter(idempotency_key=idempotency_key).first()
+
+
 def bookings_to_settle(*, older_than: timedelta) -> list[int]:
     """Unknown bookings, and pending ones whose request died mid-checkout, for the sweeper."""
     cutoff = timezone.now() - older_than

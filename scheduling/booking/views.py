@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
+from integrations.errors import VendorError
 from scheduling.availability import selectors as availability_selectors
 from scheduling.availability import services as availability_services
 from scheduling.booking import calendar_files, selectors, services
@@ -412,12 +413,36 @@ def step_details(request: HttpRequest, page: BookingPage, step: DetailsToken | N
 @_flow_form(ConfirmToken, "confirm_token")
 def booking_confirm(request: HttpRequest, page: BookingPage, step: ConfirmToken) -> HttpResponse:
     """Book it: one Healthie checkout per idempotency key, whatever the number of clicks."""
-    types = availability_selectors.appointment_types_for_page(page=page)
     try:
+        types = availability_selectors.appointment_types_for_page(page=page)
         outcome = services.booking_confirm(page=page, **step.booking_arguments())
+        return _confirm_answer(request, page, step, outcome, types)
     except services.NotOffered as exc:
         raise tokens.TokenInvalid("not offered") from exc
-    return _confirm_answer(request, page, step, outcome, types)
+    except (UpstreamUnavailable, VendorError):
+        # Healthie's reads fail (this process has no copy of what it needs to show). If this
+        # key already sent a checkout, "can't load times" would be the wrong answer: the
+        # patient must hear that we are not sure yet, and not to book elsewhere.
+        booking = selectors.booking_by_key(idempotency_key=step.idempotency_key)
+        if booking is None or booking.status not in (
+            Booking.Status.PENDING,
+            Booking.Status.UNKNOWN,
+        ):
+            raise
+        return _not_sure(request, page, booking)
+
+
+def _not_sure(request, page: BookingPage, booking: Booking) -> HttpResponse:
+    status_url = reverse(
+        "scheduling:booked", kwargs={"slug": page.slug, "reference": booking.reference}
+    )
+    context = {
+        "page": page,
+        "title": messages.NOT_SURE_TITLE,
+        "message": messages.UNKNOWN_MESSAGE,
+        "status_url": status_url,
+    }
+    return render(request, "scheduling/problem.html", context, status=202)
 
 
 def _confirm_answer(request, page: BookingPage, step: ConfirmToken, outcome, types):
