@@ -52,6 +52,7 @@ EVENT_TASK = "scheduling.sync.tasks.apply_healthie_event"
 # An event that finds nothing to change this soon after we wrote to the appointment ourselves
 # is our own write coming back.
 ECHO_WINDOW = timedelta(minutes=10)
+EVENT_LOG_DAYS = timedelta(days=30)
 GONE_PM_STATUSES = frozenset({"cancelled", "re-scheduled", "no-show"})
 OUR_CONFIRMATIONS = ("checkout", "found_on_retry", "settled_found")
 _MISSING = object()
@@ -362,6 +363,8 @@ def reconcile(*, now: datetime | None = None) -> tuple[int, int]:
         outcome = _repair(appointment_id, _MISSING)
         errors += outcome is None
         fixed += outcome == Outcome.APPLIED
+    # The event log is for looking into recent trouble; the mirror itself is the record.
+    HealthieEvent.objects.filter(received_at__lt=now - EVENT_LOG_DAYS).delete()
     _status_update(
         last_reconciled_at=timezone.now(),
         last_reconcile_checked=checked,

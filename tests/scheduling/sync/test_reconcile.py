@@ -4,9 +4,10 @@ effects as a webhook, and a second run finds nothing to do."""
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from integrations.betterpt.client import BetterPTClient
-from scheduling.models import Booking, BookingChange, Provision, SyncStatus
+from scheduling.models import Booking, BookingChange, HealthieEvent, Provision, SyncStatus
 from scheduling.sync import services as sync_services
 from scheduling.sync.tasks import reconcile_healthie
 
@@ -49,8 +50,13 @@ def test_a_change_whose_webhook_was_dropped_is_repaired_by_reconciliation(
     assert (status.last_reconcile_checked, status.last_reconcile_fixed) == (checked, 2)
     assert status.last_reconciled_at is not None
 
+    old_event = HealthieEvent.objects.create(event_type="appointment.updated", resource_id="1")
+    HealthieEvent.objects.filter(pk=old_event.pk).update(
+        received_at=timezone.now() - timedelta(days=31)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert sync_services.reconcile() == (checked, 0)  # idempotent: nothing left to repair
+    assert not HealthieEvent.objects.filter(pk=old_event.pk).exists()  # the log is pruned
     assert booking.changes.count() == 1
 
 
