@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from integrations.errors import VendorError
@@ -53,6 +53,8 @@ EVENT_TASK = "scheduling.sync.tasks.apply_healthie_event"
 # is our own write coming back.
 ECHO_WINDOW = timedelta(minutes=10)
 EVENT_LOG_DAYS = timedelta(days=30)
+# How long a checkout for the same time may still be on its way (its sweeper settles it after).
+IN_FLIGHT_GRACE = timedelta(minutes=2)
 GONE_PM_STATUSES = frozenset({"cancelled", "re-scheduled", "no-show"})
 OUR_CONFIRMATIONS = ("checkout", "found_on_retry", "settled_found")
 _MISSING = object()
@@ -206,26 +208,37 @@ def appointment_sync(
 def _ours_in_flight(appointment: Appointment) -> Booking | None:
     """Our checkout for this provider and time, if Healthie's event overtook its answer.
 
-    A checkout holds its booking row locked while Healthie books; waiting for that lock means
-    waiting for the checkout to commit, after which the booking names the appointment. A
-    checkout whose answer was lost is settled here (a look-up, never a second booking)."""
+    A checkout holds its booking row locked while Healthie books: on PostgreSQL, waiting for
+    that lock means waiting for the checkout to commit, after which the booking names the
+    appointment. Where the lock cannot be waited for (SQLite, the demo), a checkout for this
+    time that may still be on its way defers the event (NotYet) rather than risk mirroring our
+    own booking a second time. A checkout whose answer was lost is settled here (a look-up,
+    never a second booking)."""
+    same_time = Booking.objects.filter(
+        provider_id=appointment.provider_id, start=appointment.start, healthie_appointment_id=""
+    )
     with transaction.atomic():
-        waited = list(
-            Booking.objects.select_for_update()
-            .filter(
-                provider_id=appointment.provider_id,
-                start=appointment.start,
-                status__in=[Status.PENDING, Status.UNKNOWN],
-            )
+        list(
+            same_time.select_for_update()
+            .filter(status__in=[Status.PENDING, Status.UNKNOWN])
             .values_list("pk", flat=True)
         )
     booking = selectors.mirror_for(appointment_id=appointment.id)
-    if booking is not None or not waited:
+    if booking is not None:
         return booking
-    for candidate in Booking.objects.filter(pk__in=waited, healthie_appointment_id=""):
-        sent = candidate.status == Status.UNKNOWN or candidate.checkout_attempts > 0
-        if candidate.status not in (Status.PENDING, Status.UNKNOWN) or not sent:
-            continue  # finished meanwhile, or not sent to Healthie yet: not this appointment
+    recent = timezone.now() - IN_FLIGHT_GRACE
+    unsettled = same_time.filter(
+        Q(status__in=[Status.PENDING, Status.UNKNOWN])
+        | Q(status=Status.FAILED, updated_at__gte=recent)  # its patient may be retrying
+    )
+    for candidate in unsettled:
+        abandoned = (
+            candidate.status == Status.PENDING
+            and candidate.checkout_attempts > 0
+            and candidate.updated_at < recent
+        )
+        if candidate.status != Status.UNKNOWN and not abandoned:
+            raise NotYet(f"booking {candidate.pk}'s checkout for this time may be on its way")
         settled = booking_services.booking_settle(booking_id=candidate.pk)
         if settled.healthie_appointment_id == appointment.id:
             return settled

@@ -7,6 +7,7 @@ import pytest
 
 from scheduling.manage import services as manage_services
 from scheduling.models import Booking, BookingChange, HealthieEvent, Provision
+from scheduling.sync import services as sync_services
 from tests.scheduling.sync.conftest import event_body
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +80,36 @@ def test_a_created_event_that_overtakes_our_checkout_answer_is_ours_not_booked_e
     )
     assert Booking.objects.filter(healthie_appointment_id=appointment.id).count() == 1
     assert HealthieEvent.objects.get().outcome == HealthieEvent.Outcome.ECHO
+
+
+def test_a_created_event_waits_while_a_checkout_for_that_time_may_be_on_its_way(
+    plan, staff, sandbox
+):
+    start = staff.next_available_slot(appointment_type_id="302", provider_id="101")
+    appointment = staff.complete_checkout(
+        appointment_type_id="302",
+        contact_type="Healthie Video Call",
+        start=start,
+        timezone="America/New_York",
+        provider_id="101",
+        first_name="Ada",
+        last_name="Lovelace",
+        email="ada@example.com",
+        phone_number="5550001111",
+    )
+    Booking.objects.create(  # recorded, not yet sent: it may be the one Healthie just booked
+        idempotency_key="checkout-recorded",
+        provider_id="101",
+        appointment_type_id="302",
+        contact_type="Healthie Video Call",
+        start=start,
+        end=start + timedelta(minutes=30),
+        patient_timezone="America/New_York",
+        first_name="Ada",
+        last_name="Lovelace",
+        email="ada@example.com",
+        phone="5550001111",
+    )
+    with pytest.raises(sync_services.NotYet):
+        sync_services.appointment_sync(appointment_id=appointment.id)
+    assert not Booking.objects.filter(healthie_appointment_id=appointment.id).exists()
