@@ -208,12 +208,12 @@ def appointment_sync(
 def _ours_in_flight(appointment: Appointment) -> Booking | None:
     """Our checkout for this provider and time, if Healthie's event overtook its answer.
 
-    A checkout holds its booking row locked while Healthie books: on PostgreSQL, waiting for
-    that lock means waiting for the checkout to commit, after which the booking names the
-    appointment. Where the lock cannot be waited for (SQLite, the demo), a checkout for this
-    time that may still be on its way defers the event (NotYet) rather than risk mirroring our
-    own booking a second time. A checkout whose answer was lost is settled here (a look-up,
-    never a second booking)."""
+    A checkout holds its booking row locked while Healthie books (PostgreSQL row lock; the
+    demo's SQLite takes its write lock when a transaction begins): waiting for that lock means
+    waiting for the checkout to commit, after which the booking names the appointment. A
+    checkout recorded but not sent yet, or a failed one its patient may be retrying, defers the
+    event (NotYet) rather than risk mirroring our own booking a second time. A checkout whose
+    answer was lost is settled here (a look-up, never a second booking)."""
     same_time = Booking.objects.filter(
         provider_id=appointment.provider_id, start=appointment.start, healthie_appointment_id=""
     )
