@@ -1,0 +1,240 @@
+"""Load benchmark: the production server under many patients at once.
+
+    .venv/bin/python bench/load_bench.py [--patients 200] [--latency-ms 150]
+
+Starts, in a throwaway folder, what `make demo` runs: Redis (cache and broker), the sandbox
+(Healthie answering after --latency-ms) and gunicorn with config/gunicorn.py on an SQLite file in
+WAL mode (or DATABASE_URL's database when set, e.g. under `python -m tests.services`). Then
+--patients simulated patients, all at once, each open a month calendar and two days of times
+(htmx partials, as the page asks them): first with an empty cache, then again with a warm one.
+The same number of `/healthz` views, the server's cheapest, gives the ceiling of this machine.
+
+Prints views/s, p50/p95, errors, Healthie calls per view (cold and warm) and the busiest second
+of Healthie calls against HEALTHIE_RATE_LIMIT_PER_SECOND. The load generator shares the machine
+with the server, as the /healthz ceiling does.
+"""
+
+import argparse
+import asyncio
+import os
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.booking_bench import VIDEO, start_sandbox  # noqa: E402
+from scheduling.management.local_redis import free_port, redis_server, wait_for_port  # noqa: E402
+
+DAY_BUTTON = re.compile(r"<button\b[^>]*\bname=\"day\"[^>]*>")
+VALUE = re.compile(r'\bvalue="([^"]+)"')
+# Patients spread over providers and zones, as a clinic's are: each pair is its own cache entry.
+PROVIDERS = ("101", "102", "103")
+ZONES = ("America/New_York", "America/Chicago")
+
+
+@dataclass
+class Phase:
+    name: str
+    durations: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    wall: float = 0.0
+    healthie_calls: int = 0
+
+    @property
+    def views(self) -> int:
+        return len(self.durations) + len(self.errors)
+
+    def row(self) -> str:
+        ordered = sorted(self.durations) or [float("nan")]
+        p50 = statistics.median(ordered)
+        p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
+        per_view = f"{self.healthie_calls / self.views:.3f}" if self.name != "/healthz" else "-"
+        return (
+            f"{self.name:<14}{self.views:>6}{len(self.errors):>7}{self.views / self.wall:>9.1f}"
+            f"{p50 * 1000:>9.0f}{p95 * 1000:>9.0f}{per_view:>14}"
+        )
+
+
+def open_days(html: str) -> list[str]:
+    return [
+        VALUE.search(tag)[1]
+        for tag in DAY_BUTTON.findall(html)
+        if " disabled" not in tag and VALUE.search(tag)
+    ]
+
+
+async def timed(client: httpx.AsyncClient, phase: Phase, path: str, **headers) -> str | None:
+    started = time.perf_counter()
+    try:
+        response = await client.get(path, headers=headers)
+    except httpx.HTTPError as exc:
+        phase.errors.append(type(exc).__name__)
+        return None
+    if response.status_code != 200:
+        phase.errors.append(f"HTTP {response.status_code}")
+        return None
+    phase.durations.append(time.perf_counter() - started)
+    return response.text
+
+
+async def patient(client: httpx.AsyncClient, phase: Phase, index: int) -> None:
+    """A month calendar, then the times of its first two open days."""
+    params = {
+        "type": "301",
+        "contact": VIDEO,
+        "provider": PROVIDERS[index % len(PROVIDERS)],
+        "tz": ZONES[index // len(PROVIDERS) % len(ZONES)],
+    }
+    htmx = {"HX-Request": "true"}
+    calendar = await timed(client, phase, f"/book/riverside/calendar/?{urlencode(params)}", **htmx)
+    days = open_days(calendar or "")[:2]
+    if len(days) < 2:
+        phase.errors.append("fewer than two open days")
+        return
+    for day in days:
+        await timed(client, phase, f"/book/riverside/times/?{urlencode({**params, 'day': day})}")
+
+
+async def ceiling(client: httpx.AsyncClient, phase: Phase, _index: int) -> None:
+    for _ in range(3):
+        await timed(client, phase, "/healthz")
+
+
+async def run(base_url: str, phase: Phase, patients: int, visit) -> Phase:
+    limits = httpx.Limits(max_connections=patients, max_keepalive_connections=patients)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(visit(client, phase, i) for i in range(patients)))
+        phase.wall = time.perf_counter() - started
+    return phase
+
+
+def busiest_second(calls: list[dict]) -> int:
+    """The most Healthie requests that reached the sandbox in any one second."""
+    starts = sorted(
+        datetime.fromisoformat(c["at"]) - timedelta(milliseconds=c["duration_ms"]) for c in calls
+    )
+    window = timedelta(seconds=1)
+    return max((sum(1 for t in starts if s <= t < s + window) for s in starts), default=0)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=200)
+    parser.add_argument("--latency-ms", type=int, default=150)
+    options = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="load-bench-"))
+    processes: list[subprocess.Popen] = []
+    try:
+        with redis_server() as redis_url:
+            sandbox, sandbox_url = start_sandbox()
+            processes.append(sandbox)
+            port = free_port()
+            env = {
+                **os.environ,
+                "DATABASE_URL": os.environ.get(
+                    "DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}"
+                ),
+                "DJANGO_DEBUG": "0",
+                "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
+                "DJANGO_SSL_REDIRECT": "0",
+                "DJANGO_STATIC_ROOT": str(workdir / "static"),
+                "CACHE_URL": f"{redis_url}/1",
+                "CELERY_BROKER_URL": f"{redis_url}/0",
+                "SANDBOX_URL": sandbox_url,
+                "WEB_BIND": f"127.0.0.1:{port}",
+            }
+            manage = [sys.executable, str(ROOT / "manage.py")]
+            for command in (["migrate"], ["seed_demo"], ["collectstatic", "--no-input"]):
+                subprocess.run([*manage, *command, "-v0"], env=env, cwd=ROOT, check=True)
+            with open(workdir / "server.log", "w") as log:
+                server = subprocess.Popen(
+                    [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py"],
+                    env=env,
+                    cwd=ROOT,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            processes.append(server)
+            if not wait_for_port(port, 30):
+                raise SystemExit("gunicorn did not start")
+            base_url = f"http://127.0.0.1:{port}"
+            control = httpx.Client(base_url=sandbox_url, timeout=30)
+            control.post(
+                "/_sandbox/faults",
+                json={
+                    "vendor": "healthie",
+                    "kind": "latency",
+                    "latency_ms": options.latency_ms,
+                    "count": None,
+                },
+            ).raise_for_status()
+
+            def healthie_calls() -> list[dict]:
+                response = control.get("/_sandbox/calls", params={"vendor": "healthie"})
+                return response.json()["calls"]
+
+            phases, all_calls = [], []
+            for name, visit in (("cold", patient), ("warm", patient), ("/healthz", ceiling)):
+                control.delete("/_sandbox/calls").raise_for_status()
+                phase = asyncio.run(run(base_url, Phase(name), options.patients, visit))
+                calls = healthie_calls()
+                phase.healthie_calls = len(calls)
+                all_calls += calls
+                phases.append(phase)
+
+            budget = int(os.environ.get("HEALTHIE_RATE_LIMIT_PER_SECOND", "200"))
+            workers = server_shape(workdir / "server.log")
+            print(
+                f"\n{options.patients} patients at once, each a month calendar and two days of "
+                f"times (3 views); Healthie latency {options.latency_ms} ms; gunicorn {workers}"
+            )
+            print(
+                f"{'phase':<14}{'views':>6}{'errors':>7}{'views/s':>9}{'p50 ms':>9}{'p95 ms':>9}"
+                f"{'Healthie/view':>14}"
+            )
+            for phase in phases:
+                print(phase.row())
+            cold, warm, top = phases
+            print(
+                f"\nwarm views/s = {warm.views / warm.wall / (top.views / top.wall):.0%} of "
+                f"/healthz; warm p95/p50 = "
+                f"{sorted(warm.durations)[round(0.95 * len(warm.durations)) - 1] / statistics.median(warm.durations):.2f}; "  # noqa: E501
+                f"busiest second: {busiest_second(all_calls)} Healthie calls "
+                f"(budget {budget}/s)"
+            )
+            errors = [e for p in phases for e in p.errors]
+            if errors:
+                print("errors:", ", ".join(sorted(set(errors))))
+            print()
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+            process.wait(timeout=30)
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+def server_shape(log: Path) -> str:
+    """"<workers> workers x <threads> threads", from gunicorn's log and settings."""
+    booted = log.read_text().count("Booting worker")
+    threads = os.environ.get("WEB_THREADS", "8")
+    return f"{booted} workers x {threads} threads"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
