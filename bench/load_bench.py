@@ -209,13 +209,13 @@ def main() -> int:
             )
             for phase in phases:
                 print(phase.row())
-            cold, warm, top = phases
+            _, warm, top = phases
+            warm_rate, top_rate = warm.views / warm.wall, top.views / top.wall
+            warm_p95 = sorted(warm.durations)[round(0.95 * len(warm.durations)) - 1]
             print(
-                f"\nwarm views/s = {warm.views / warm.wall / (top.views / top.wall):.0%} of "
-                f"/healthz; warm p95/p50 = "
-                f"{sorted(warm.durations)[round(0.95 * len(warm.durations)) - 1] / statistics.median(warm.durations):.2f}; "  # noqa: E501
-                f"busiest second: {busiest_second(all_calls)} Healthie calls "
-                f"(budget {budget}/s)"
+                f"\nwarm views/s = {warm_rate / top_rate:.0%} of /healthz; "
+                f"warm p95/p50 = {warm_p95 / statistics.median(warm.durations):.2f}; "
+                f"busiest second: {busiest_second(all_calls)} Healthie calls (budget {budget}/s)"
             )
             errors = [e for p in phases for e in p.errors]
             if errors:
@@ -230,7 +230,7 @@ def main() -> int:
 
 
 def server_shape(log: Path) -> str:
-    """"<workers> workers x <threads> threads", from gunicorn's log and settings."""
+    """How many workers gunicorn booted, and their threads."""
     booted = log.read_text().count("Booting worker")
     threads = os.environ.get("WEB_THREADS", "8")
     return f"{booted} workers x {threads} threads"
