@@ -2,11 +2,13 @@
 (DEBUG off, static files collected, a Redis cache every worker shares, SQLite in WAL mode), on
 the test's pinned clock and the session's sandbox."""
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +52,13 @@ class Server:
 
 @pytest.fixture
 def production_server(sandbox, seeded_sqlite, tmp_path):
+    with serving(sandbox, seeded_sqlite, tmp_path, DJANGO_SSL_REDIRECT="0") as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serving(sandbox, seeded_sqlite: Path, tmp_path: Path, **settings) -> Iterator[Server]:
+    """gunicorn on a copy of the seeded database, with `settings` (environment variables)."""
     if "REDIS_URL" not in os.environ:
         pytest.fail("run through `python -m tests.services` (it starts Redis)")
     cache_url = f"{os.environ['REDIS_URL']}/5"
@@ -61,14 +70,17 @@ def production_server(sandbox, seeded_sqlite, tmp_path):
         **os.environ,
         "DATABASE_URL": f"sqlite:///{database}",
         "DJANGO_DEBUG": "0",
-        "DJANGO_SSL_REDIRECT": "0",
         "CACHE_URL": cache_url,
         "SANDBOX_URL": sandbox.url,
         "WEB_BIND": f"127.0.0.1:{port}",
         "WEB_WORKERS": "3",
         OFFSET_ENV: str(offset_from_real_clock().total_seconds()),
+        **settings,
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    for name in ("DJANGO_SSL_REDIRECT", "DJANGO_SECURE_COOKIES", "DJANGO_HSTS_SECONDS"):
+        if name not in settings:  # production's defaults, not the test run's plain HTTP
+            env.pop(name, None)
     log_path = tmp_path / "server.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(

@@ -3,12 +3,17 @@ year, HTML never compressed, an access log without query strings or secrets, one
 for identical misses across worker processes, concurrent writes to SQLite without "database is
 locked", and a clean stop on SIGTERM."""
 
+import os
 import re
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
+from tests.conftest import ROOT
 from tests.scheduling.conftest import VIDEO, days_ahead
 from tests.scheduling.html import Page
+from tests.server.conftest import serving
 
 YEAR = 365 * 24 * 3600
 FLOW = {"type": "301", "contact": VIDEO, "provider": "101", "tz": "America/New_York"}
@@ -150,3 +155,32 @@ def test_sqlite_takes_concurrent_holds_and_manage_views(production_server, sandb
         assert list(pool.map(view, range(10))) == [200] * 10
     assert "database is locked" not in production_server.log()
     assert "Internal Server Error" not in production_server.log()
+
+
+def test_with_production_settings_http_redirects_but_the_health_check_passes(
+    sandbox, seeded_sqlite, tmp_path
+):
+    host = "clinic.example.com"
+    with serving(sandbox, seeded_sqlite, tmp_path, DJANGO_ALLOWED_HOSTS=host) as server:
+        client = server.client(headers={"Host": host})
+        page = client.get("/book/riverside/")
+        assert page.status_code == 301
+        assert page.headers["location"] == f"https://{host}/book/riverside/"
+
+        port = server.url.rsplit(":", 1)[1]
+        check = [sys.executable, "config/healthcheck.py"]
+        env = {**os.environ, "PORT": port, "DJANGO_ALLOWED_HOSTS": host}
+        assert subprocess.run(check, cwd=ROOT, env=env, timeout=10).returncode == 0
+        wrong_port = {**env, "PORT": "9"}
+        assert subprocess.run(check, cwd=ROOT, env=wrong_port, timeout=10).returncode == 1
+
+
+def test_behind_a_proxy_https_pages_carry_hsts(sandbox, seeded_sqlite, tmp_path):
+    host = "clinic.example.com"
+    env = {"DJANGO_ALLOWED_HOSTS": host, "DJANGO_BEHIND_PROXY": "1"}
+    with serving(sandbox, seeded_sqlite, tmp_path, **env) as server:
+        client = server.client(headers={"Host": host, "X-Forwarded-Proto": "https"})
+        page = client.get("/book/riverside/")
+        assert page.status_code == 200
+        hsts = page.headers["strict-transport-security"]
+        assert "max-age=31536000" in hsts and "includeSubDomains" in hsts
