@@ -221,8 +221,14 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # httpx logs every URL at INFO; URLs can carry vendor ids and tokens.
-    "loggers": {name: {"level": "WARNING"} for name in ("httpx", "httpcore")},
+    "loggers": {
+        # httpx logs every URL at INFO; URLs can carry vendor ids and tokens.
+        **{name: {"level": "WARNING"} for name in ("httpx", "httpcore")},
+        # Django's own handlers (its console when DEBUG, the admins' e-mail, runserver's
+        # request lines) would write request paths, manage tokens included, unredacted:
+        # their records go through the root's redacting handler only.
+        **{name: {"handlers": [], "propagate": True} for name in ("django", "django.server")},
+    },
 }
 
 # The app's public base URL, for links vendors call back (Qualiphy's webhook).

@@ -101,3 +101,19 @@ def test_a_record_whose_args_do_not_fit_still_comes_out_masked(captured):
 def test_redact_leaves_ordinary_lines_alone():
     line = "provision 12 (betterpt_room) ready; betterpt createPartnerVideoRoom ok in 35 ms"
     assert redact(line) == line
+
+
+def test_every_handler_the_app_logs_through_redacts():
+    """Django's own handlers (its console when DEBUG, the admins' e-mail, runserver's lines)
+    would print request paths unredacted: the settings leave only the root's handler, which
+    carries the filter."""
+    # pytest's capture, and handlers that write nowhere.
+    silent = ("LogCaptureHandler", "_LiveLoggingNullHandler", "_FileHandler", "NullHandler")
+    names = ["", "django", "django.request", "django.server", "django.security", "celery"]
+    for name in names:
+        for handler in logging.getLogger(name).handlers:
+            if type(handler).__name__ in silent:
+                continue
+            assert any(isinstance(f, RedactingFilter) for f in handler.filters), (name, handler)
+    assert logging.getLogger("django").handlers == []
+    assert logging.getLogger("django.server").handlers == []
