@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 from django.test.testcases import LiveServerThread
-from pytest_django.live_server_helper import LiveServer
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from pytest_django.live_server_helper import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package (`make system-packages` installs it)
 # The machine has no network beyond loopback: these stop Chromium's own background connections
@@ -30,7 +30,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
-
 
 
 @pytest.fixture(scope="session")
