@@ -122,6 +122,28 @@ async def run(base_url: str, phase: Phase, patients: int, visit) -> Phase:
     return phase
 
 
+def first_view(url: str) -> tuple[int, int]:
+    """Requests and bytes on the wire (compressed) for a patient's first view of `url`, in
+    Chromium with an empty cache, until the network is idle."""
+    from playwright.sync_api import sync_playwright
+
+    sizes: list[int] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page()
+        page.on("requestfinished", lambda request: sizes.append(_wire_size(request)))
+        page.goto(url, wait_until="networkidle")
+        browser.close()
+    return len(sizes), sum(sizes)
+
+
+def _wire_size(request) -> int:
+    found = request.sizes()
+    return found["responseBodySize"] + found["responseHeadersSize"]
+
+
 def busiest_second(calls: list[dict]) -> int:
     """The most Healthie requests that reached the sandbox in any one second."""
     starts = sorted(
@@ -217,6 +239,8 @@ def main() -> int:
                 f"warm p95/p50 = {warm_p95 / statistics.median(warm.durations):.2f}; "
                 f"busiest second: {busiest_second(all_calls)} Healthie calls (budget {budget}/s)"
             )
+            requests, size = first_view(f"{base_url}/book/riverside/")
+            print(f"first view of /book/riverside/: {requests} requests, {size / 1024:.1f} KB")
             errors = [e for p in phases for e in p.errors]
             if errors:
                 print("errors:", ", ".join(sorted(set(errors))))

@@ -23,7 +23,10 @@ backlog = int(os.environ.get("WEB_BACKLOG", "2048"))
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
 # On restart or SIGTERM, requests in flight get this long to finish.
 graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT", "30"))
-keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
+# Idle keep-alive connections cost a socket, not a thread (gthread polls them). Longer than
+# gunicorn's 5 s default: under a burst a client's next request can wait that long in the
+# queue, and a connection closed under it is an error the patient sees.
+keepalive = int(os.environ.get("WEB_KEEPALIVE", "30"))
 # Recycle a worker now and then, staggered, so slow leaks never accumulate.
 max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "5000"))
 max_requests_jitter = max_requests // 10
