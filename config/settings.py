@@ -135,6 +135,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker keeps the LOGGING below (the redacting handler) instead of replacing the root
+# logger's handlers with its own, which would print task errors and vendor ids unredacted.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = False
 
 AUTH_PASSWORD_VALIDATORS = [

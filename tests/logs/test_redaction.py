@@ -4,6 +4,10 @@ details never come out of a handler that carries it."""
 
 import io
 import logging
+import os
+import subprocess
+import sys
+import textwrap
 
 import pytest
 
@@ -117,3 +121,26 @@ def test_every_handler_the_app_logs_through_redacts():
             assert any(isinstance(f, RedactingFilter) for f in handler.filters), (name, handler)
     assert logging.getLogger("django").handlers == []
     assert logging.getLogger("django.server").handlers == []
+
+
+def test_a_celery_worker_keeps_the_redacting_handler():
+    """A worker sets its logging up when it starts: it must not swap the root's redacting
+    handler for its own (run in a fresh interpreter: logging is process-wide)."""
+    script = textwrap.dedent(
+        f"""
+        import logging, django
+        django.setup()
+        from config.celery import app
+        app.log.setup_logging_subsystem(loglevel="INFO")
+        log = logging.getLogger("celery.app.trace")
+        log.error("Task failed for /manage/{TOKEN}/ ({REFERENCE})")
+        """
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    written = done.stdout + done.stderr
+    assert "Task failed for /manage/[token]/ ([reference])" in written
+    assert TOKEN not in written and REFERENCE not in written
