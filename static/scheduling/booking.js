@@ -2,15 +2,27 @@
 (function () {
   "use strict";
 
-  // 1. Show times in the patient's own zone: add ?tz=<IANA zone> once, on steps that lack it.
-  if (document.querySelector("[data-tz-detect]")) {
+  // 1. Show times in the patient's own zone. A step that shows no times yet
+  //    (data-tz-detect="links") passes the zone on in its links, with no reload; a step that
+  //    shows days or times without one is reloaded once with ?tz=<IANA zone>.
+  var detect = document.querySelector("[data-tz-detect]");
+  if (detect) {
     try {
       var url = new URL(window.location.href);
       var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
       if (zone && !url.searchParams.has("tz")) {
-        url.searchParams.set("tz", zone);
-        window.location.replace(url.toString());
-        return;
+        if (detect.getAttribute("data-tz-detect") !== "links") {
+          url.searchParams.set("tz", zone);
+          window.location.replace(url.toString());
+          return;
+        }
+        detect.querySelectorAll("a[href]").forEach(function (link) {
+          var next = new URL(link.href, url);
+          if (next.origin === url.origin && !next.searchParams.has("tz")) {
+            next.searchParams.set("tz", zone);
+            link.href = next.pathname + next.search + next.hash;
+          }
+        });
       }
     } catch (e) { /* old browser: the clinic's zone stays, and the switcher works */ }
   }
