@@ -339,7 +339,7 @@ def _details_context(page, step: DetailsToken, form, *, types, details_token: st
     }
 
 
-def _details_form(step: DetailsToken, **kwargs) -> PatientDetailsForm:
+def _details_form(step: DetailsToken | ConfirmToken, **kwargs) -> PatientDetailsForm:
     plan = provisioning_selectors.plan_for(step.type)
     needs = bool(plan and plan.needs_date_of_birth_and_state)
     gender = bool(plan and plan.needs_gender)
@@ -457,7 +457,7 @@ def _confirm_answer(request, page: BookingPage, step: ConfirmToken, outcome, typ
         day = step.start_at.astimezone(ZoneInfo(step.tz)).date()
         state = _state_from_step(page, step, day=day, month=day.replace(day=1))
         return redirect(state.url("times", notice="taken", hold=""))
-    form = PatientDetailsForm(step.patient)
+    form = _details_form(step, data=step.patient)  # with the plan's extra fields
     if booking.status == Booking.Status.REJECTED:  # Healthie refused some details
         form.is_valid()
         form.add_vendor_messages(outcome.field_errors)
