@@ -367,9 +367,11 @@ def held_slots(
     booked = Booking.objects.filter(
         provider_id__in=provider_ids, start__in=starts, status=Booking.Status.CONFIRMED
     )
-    return set(holds.values_list("provider_id", "start")) | set(
+    # One round trip: this runs on every view of a day's times, cached or not.
+    pairs = holds.values_list("provider_id", "start").union(
         booked.values_list("provider_id", "start")
     )
+    return set(pairs)
 
 
 def hold_get(*, token: str) -> SlotHold | None:
