@@ -136,3 +136,46 @@ def test_a_worker_killed_during_a_vendor_create_converges_with_no_unrecorded_dup
     # seconds (a fresh worker's start-up included), not the quarter of an hour of issue 13.
     print(f"{vendor}: recovered {recovered_in:.1f} s after the kill")
     assert recovered_in < 30, recovered_in
+
+
+@pytest.fixture
+def no_redelivery(monkeypatch):
+    """The broker keeps a dead worker's task to itself (redelivery after an hour, as with the
+    production default): only the sweeper can bring the part back. Listed before
+    `celery_worker`, so the workers start with it."""
+    from tests import conftest
+
+    monkeypatch.setitem(conftest.FAST_WORKER_ENV, "CELERY_VISIBILITY_TIMEOUT", "3600")
+
+
+def test_a_part_whose_task_died_with_its_worker_is_swept_up_once_the_lease_runs_out(
+    no_redelivery, booked, plan, sandbox, celery_worker
+):
+    """As with a broker that loses the in-flight task: the sweeper (celery beat) finds the part
+    as soon as its lease has run out, not ten minutes later, and the next run records the
+    possible orphan before it sends the create again."""
+    from scheduling.provisioning.tasks import requeue_stalled_provisions
+
+    rooms = sandbox.configure("betterpt")["rooms"]
+    sandbox.fault("betterpt", "latency", operation="createPartnerVideoRoom", latency_ms=3000)
+    first = celery_worker()
+    ids = start_provisioning(booked())
+    room_id = next(i for i in ids if Provision.objects.get(id=i).part == "betterpt_room")
+    wait_for(lambda: Provision.objects.get(id=room_id).details.get("in_flight"))
+    time.sleep(0.5)
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    killed_at = time.monotonic()
+    celery_worker()
+
+    assert requeue_stalled_provisions() == 0  # the dead worker's lease (3 s) still runs
+    wait_for(lambda: requeue_stalled_provisions.apply().get() > 0, seconds=10)
+    wait_for(lambda: Provision.objects.get(id=room_id).settled, seconds=60)
+    recovered_in = time.monotonic() - killed_at
+    room = Provision.objects.get(id=room_id)
+    assert room.status == Provision.Status.READY and room.written_to_healthie
+    orphans = room.details["possible_orphans"]
+    assert [o["why"] for o in orphans] == ["the worker stopped during the call"]
+    assert sandbox.configure("betterpt")["rooms"] == rooms + 2  # the orphan, recorded, and ours
+    print(f"swept up and ready {recovered_in:.1f} s after the kill")
+    assert recovered_in < 30, recovered_in
