@@ -174,8 +174,8 @@ def _unsearchable_create(provision: Provision):
     Before it is sent, the part records that a create is in flight (committed at once): if the
     worker dies during the call, the next run finds the mark and records the possible orphan
     instead of resending unawares. A lost answer is recorded the same way. A refusal or a call
-    that provably never ran (throttled, refused connection) clears the mark. The caller clears
-    it with the vendor's id (`_video_ready`, `_exams_ready`).
+    that provably never ran (throttled, refused connection) clears the mark; so does the
+    caller when it saves the vendor's id.
     """
     if provision.details.get(IN_FLIGHT):
         _note_possible_orphan(provision, "the worker stopped during the call")
