@@ -1,6 +1,7 @@
 """Provisioning reads: a type's plan, parts stuck before a worker, and what a patient's
 confirmation page shows of them (video and questionnaire links)."""
 
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,6 +16,8 @@ from scheduling.models import (
     Provision,
 )
 from scheduling.models.booking import REFERENCE_SHAPE
+
+BOOKING_TAG = re.compile(r"booking-(\d{1,18})")
 
 
 def booking_by_reference(*, reference: str) -> Booking | None:
@@ -42,13 +45,15 @@ def stalled_provisions(*, older_than: timedelta) -> list[int]:
     )
 
 
-def exams_part_by_reference(*, reference: str | None) -> Provision | None:
-    """The Qualiphy part of the booking with this reference (Qualiphy echoes it back)."""
-    if not REFERENCE_SHAPE.fullmatch(reference or ""):
-        return None
-    return Provision.objects.filter(
-        booking__reference=reference, part=Provision.Part.QUALIPHY_EXAMS
-    ).first()
+def exams_part_by_tag(*, tag: str | None) -> Provision | None:
+    """The Qualiphy part of the booking a tag names (Qualiphy echoes it back): `booking-<id>`,
+    or the reference that invites sent before tags named bookings by id carry."""
+    exams = Provision.objects.filter(part=Provision.Part.QUALIPHY_EXAMS)
+    if match := BOOKING_TAG.fullmatch(tag or ""):
+        return exams.filter(booking_id=int(match[1])).first()
+    if REFERENCE_SHAPE.fullmatch(tag or ""):
+        return exams.filter(booking__reference=tag).first()
+    return None
 
 
 def qualiphy_webhook_url() -> str | None:

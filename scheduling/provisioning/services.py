@@ -256,6 +256,20 @@ def _semble_questionnaire(provision: Provision) -> None:
                 raise
 
 
+def vendor_tag(booking: Booking) -> str:
+    """How vendors that keep a note of ours (HCW's invite metadata, Qualiphy's additional_data)
+    name the booking: by its database id. Not by its reference: that opens the confirmation
+    page and, through it, the manage link, so it stays a secret (README)."""
+    return f"booking-{booking.pk}"
+
+
+def _our_invites(hcw, booking: Booking) -> list:
+    """Our invites for this booking at its time; invites made before tags named bookings by id
+    carry the reference instead."""
+    found = hcw.find_invites(scheduled_for=booking.start, email=booking.email)
+    return [i for i in found if i.reference in (vendor_tag(booking), booking.reference)]
+
+
 def _hcw_invite(provision: Provision) -> None:
     booking = provision.booking
     if not provision.external_id:
@@ -265,10 +279,8 @@ def _hcw_invite(provision: Provision) -> None:
                 "hcw", "invite", "No HCW@Home doctor or queue is set for this provider."
             )
         hcw = upstream.hcw()
-        # HCW can be searched by time; our reference tells our invite apart from others.
-        found = hcw.find_invites(
-            scheduled_for=booking.start, email=booking.email, reference=booking.reference
-        )
+        # HCW can be searched by time; our tag tells our invite apart from others.
+        found = _our_invites(hcw, booking)
         invite = found[0] if found else None
         if invite is None:
             try:
@@ -282,12 +294,10 @@ def _hcw_invite(provision: Provision) -> None:
                     gender=booking.gender or None,  # asked by the details form for HCW
                     doctor_email=route.hcw_doctor_email or None,
                     queue=route.hcw_queue or None,
-                    reference=booking.reference,
+                    reference=vendor_tag(booking),
                 )
             except OutcomeUnknownError:
-                found = hcw.find_invites(
-                    scheduled_for=booking.start, email=booking.email, reference=booking.reference
-                )
+                found = _our_invites(hcw, booking)
                 if not found:
                     raise
                 invite = found[0]
@@ -314,8 +324,8 @@ def _qualiphy_exams(provision: Provision) -> None:
     if not (booking.date_of_birth and booking.patient_state):
         raise RejectedError("qualiphy", "exam_invite", "The booking has no date of birth or state.")
     # Qualiphy cannot be searched: like BetterPT, a lost invite is sent again and noted. The
-    # invite carries our reference (echoed in every webhook), so a stray one is recognised
-    # and cancelled when Qualiphy reports on it (`exam_event_record`).
+    # invite carries our tag (echoed in every webhook), so a stray one is recognised and
+    # cancelled when Qualiphy reports on it (`exam_event_record`).
     with _unsearchable_create(provision):
         invite = upstream.qualiphy().exam_invite(
             exams=plan.qualiphy_exam_ids,
@@ -326,7 +336,7 @@ def _qualiphy_exams(provision: Provision) -> None:
             phone_number=booking.phone,
             tele_state=booking.patient_state,
             webhook_url=selectors.qualiphy_webhook_url(),
-            additional_data=booking.reference,
+            additional_data=vendor_tag(booking),
         )
     with transaction.atomic():
         for exam in invite.patient_exams:
@@ -357,7 +367,7 @@ RUNNERS = {
 def exam_event_record(*, event) -> bool:
     """Record a parsed Qualiphy event once; False when it is a repeat. Updates the exam's status.
 
-    An event about an exam we never saved, carrying one of our references (`additional_data`),
+    An event about an exam we never saved, carrying one of our tags (`additional_data`),
     comes from a stray invite: one whose answer was lost before the invite was sent again. It
     is noted on the booking's part and cancelled at Qualiphy (after commit, by a task)."""
     exam = QualiphyExam.objects.filter(patient_exam_id=event.patient_exam_id).first()
@@ -377,8 +387,7 @@ def exam_event_record(*, event) -> bool:
 
 
 def _note_stray_exam(event) -> None:
-    reference = getattr(event, "additional_data", None)
-    provision = selectors.exams_part_by_reference(reference=reference)
+    provision = selectors.exams_part_by_tag(tag=getattr(event, "additional_data", None))
     if provision is None:
         return
     strays = provision.details.get("stray_exams", {})

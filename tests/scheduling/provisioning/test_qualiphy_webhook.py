@@ -1,6 +1,6 @@
 """Qualiphy's webhook endpoint: with the right secret and a body Qualiphy would never send,
 400, never 500 (Qualiphy retries 5xx forever), and nothing stored; an event about a stray
-invite (sent again after a lost answer) is recognised by our reference and cancelled."""
+invite (sent again after a lost answer) is recognised by our tag and cancelled."""
 
 import pytest
 from django.test import override_settings
@@ -56,11 +56,11 @@ def test_a_documented_event_is_stored_once(client, settings, db):
 
 @pytest.mark.django_db(transaction=True)
 @override_settings(VENDOR_TIMEOUT_SECONDS=0.5)
-def test_a_stray_invite_is_recognised_by_the_reference_its_webhook_echoes_and_cancelled(
+def test_a_stray_invite_is_recognised_by_the_tag_its_webhook_echoes_and_cancelled(
     exam_booking, exam_plan, sandbox, live_server, settings, django_capture_on_commit_callbacks
 ):
     """The invite's answer was lost, so it was sent again (a possible orphan, recorded). When
-    Qualiphy reports on the orphan's exam, the reference echoed in `additional_data` ties it to
+    Qualiphy reports on the orphan's exam, the tag echoed in `additional_data` ties it to
     the booking: the stray is noted on the part and cancelled at Qualiphy (or, when the verdict
     already came, noted as completed for staff)."""
     settings.SITE_URL = live_server.url
@@ -76,7 +76,8 @@ def test_a_stray_invite_is_recognised_by_the_reference_its_webhook_echoes_and_ca
     assert len(part.details["possible_orphans"]) == 1
 
     invites = sandbox.configure("qualiphy")["invites"]
-    assert [i["additional_data"] for i in invites] == [booking.reference] * 2
+    # Named by its id: the reference (a secret: it opens the confirmation page) stays here.
+    assert [i["additional_data"] for i in invites] == [f"booking-{booking.pk}"] * 2
     kept = set(
         QualiphyExam.objects.filter(provision=part).values_list("patient_exam_id", flat=True)
     )
@@ -129,3 +130,15 @@ def test_a_stray_exam_still_pending_is_cancelled_at_qualiphy(
     }
     assert statuses[stray].lower() == "cancelled"
     assert {statuses[k] for k in kept} != {"cancelled"}
+
+
+def test_a_tag_names_the_booking_by_id_and_older_invites_by_reference(exam_booking, exam_plan):
+    from scheduling.provisioning import selectors
+
+    booking = exam_booking()
+    part = Provision.objects.create(booking=booking, part=Provision.Part.QUALIPHY_EXAMS)
+    assert provisioning_services.vendor_tag(booking) == f"booking-{booking.pk}"
+    assert selectors.exams_part_by_tag(tag=f"booking-{booking.pk}") == part
+    assert selectors.exams_part_by_tag(tag=booking.reference) == part  # sent before tags
+    for other in (f"booking-{booking.pk + 1}", "booking-", '{"order_id":"WC-1"}', None, ""):
+        assert selectors.exams_part_by_tag(tag=other) is None
