@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -44,6 +45,8 @@ class Command(BaseCommand):
     def serve(self, port: int, sandbox_port: int, state: Path, redis_url: str) -> None:
         manage = [sys.executable, "manage.py"]
         sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+        # Healthie's webhook secret for this run: the sandbox signs with it, the app verifies.
+        webhook_secret = secrets.token_urlsafe(32)
         env = {
             **os.environ,
             "DJANGO_DEBUG": "0",
@@ -54,6 +57,7 @@ class Command(BaseCommand):
             "DJANGO_SECURE_COOKIES": "0",
             "SANDBOX_URL": sandbox_url,
             "SITE_URL": f"http://127.0.0.1:{port}",
+            "HEALTHIE_WEBHOOK_SECRET": webhook_secret,
             # One Redis for every process: the cache (availability, its invalidation and the
             # single-flight locks) and the Celery broker (a task whose worker dies is redelivered).
             "CACHE_URL": f"{redis_url}/1",
@@ -71,6 +75,7 @@ class Command(BaseCommand):
             subprocess.Popen(gunicorn, env=env),
         ]
         wait_for_port(port)
+        self.deliver_webhooks(sandbox_url, sandbox_port, port, webhook_secret)
         self.stdout.write(
             self.style.SUCCESS(f"\nDemo running: http://127.0.0.1:{port}/  (sandbox {sandbox_url})")
             + "\nPress Ctrl-C to stop.\n"
@@ -103,3 +108,21 @@ class Command(BaseCommand):
         ]
         if failed and not stop:
             raise SystemExit(f"demo stopped: {', '.join(failed)} exited")
+
+    def deliver_webhooks(self, sandbox_url: str, sandbox_port: int, port: int, secret: str):
+        """Point the Healthie sandbox's signed webhooks at this app: a change made there with
+        the staff key (moving or cancelling an appointment) reaches the app within seconds."""
+        url = f"http://127.0.0.1:{port}/webhooks/healthie/"
+        try:
+            if not wait_for_port(sandbox_port):
+                raise OSError("the sandbox is not listening")
+            response = httpx.post(
+                f"{sandbox_url}/_sandbox/config/healthie",
+                json={"webhook_url": url, "webhook_secret": secret},
+                timeout=10,
+            )
+            response.raise_for_status()
+        except (OSError, httpx.HTTPError) as exc:
+            self.stderr.write(f"Healthie webhooks not configured ({exc}); reconciliation runs.")
+            return
+        self.stdout.write(f"Healthie sandbox webhooks -> {url}")
