@@ -148,7 +148,12 @@ def delivery_accept(*, event: payloads.Event) -> HealthieEvent:
     _status_update(last_delivery_at=timezone.now())
     logger.info("healthie %s %s: event %s", event.event_type, event.resource_id, recorded.pk)
     if handled:
-        enqueue(EVENT_TASK, recorded.pk)
+        try:
+            enqueue(EVENT_TASK, recorded.pk)
+        except Exception:
+            # Not queued: Healthie is answered 503 and retries; reconciliation is the backstop.
+            HealthieEvent.objects.filter(pk=recorded.pk).update(outcome=Outcome.FAILED)
+            raise
     return recorded
 
 

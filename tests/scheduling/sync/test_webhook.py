@@ -15,6 +15,7 @@ from integrations.healthie.sandbox.app import signed_headers
 from scheduling.models import Booking, BookingChange, HealthieEvent, Provision, SyncStatus
 from scheduling.provisioning import services as provisioning_services
 from scheduling.provisioning.tasks import provision_part
+from scheduling.sync import services as sync_services
 from tests.scheduling.sync.conftest import WEBHOOK_PATH, event_body, rooms
 
 pytestmark = pytest.mark.django_db
@@ -229,3 +230,13 @@ def test_a_staff_move_then_cancel_moves_the_hcw_invite_then_cancels_invite_and_e
     with HCWClient() as hcw:
         assert hcw.get_invite(invite.external_id) is None
     assert sandbox.configure("qualiphy")["counts"]["cancelled"] == cancelled_before + 1
+
+
+def test_a_delivery_that_cannot_be_queued_is_a_503_for_healthie_to_retry(deliver, monkeypatch):
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(sync_services, "enqueue", broker_down)
+    response = deliver(event_body("appointment.updated", "50001"))
+    assert response.status_code == 503
+    assert HealthieEvent.objects.get().outcome == HealthieEvent.Outcome.FAILED
