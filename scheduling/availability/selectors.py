@@ -368,8 +368,11 @@ def held_slots(
         provider_id__in=provider_ids, start__in=starts, status=Booking.Status.CONFIRMED
     )
     # One round trip: this runs on every view of a day's times, cached or not.
-    pairs = holds.values_list("provider_id", "start").union(
-        booked.values_list("provider_id", "start")
+    # (No ordering: SQLite refuses ORDER BY inside a compound statement.)
+    pairs = (
+        holds.order_by()
+        .values_list("provider_id", "start")
+        .union(booked.order_by().values_list("provider_id", "start"))
     )
     return set(pairs)
 
