@@ -269,7 +269,8 @@ CELERY_BEAT_SCHEDULE = {
     # Provisioning parts whose task was never queued (the broker was down at the time).
     "requeue-stalled-provisions": {
         "task": "scheduling.provisioning.tasks.requeue_stalled_provisions",
-        "schedule": 300.0,
+        # With the lease (120 s), a part a dead worker held is taken again within 3 minutes.
+        "schedule": 60.0,
     },
     # Changes made in Healthie whose webhook never arrived (sync.services.reconcile).
     "reconcile-healthie": {
