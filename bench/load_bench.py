@@ -15,7 +15,6 @@ with the server, as the /healthz ceiling does.
 """
 
 import argparse
-import asyncio
 import os
 import re
 import secrets
@@ -24,9 +23,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from http.client import HTTPConnection, HTTPException
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -76,21 +77,24 @@ def open_days(html: str) -> list[str]:
     ]
 
 
-async def timed(client: httpx.AsyncClient, phase: Phase, path: str, **headers) -> str | None:
+def timed(connection: HTTPConnection, phase: Phase, path: str, **headers) -> str | None:
     started = time.perf_counter()
     try:
-        response = await client.get(path, headers=headers)
-    except httpx.HTTPError as exc:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        body = response.read().decode()
+    except (OSError, HTTPException) as exc:
         phase.errors.append(type(exc).__name__)
+        connection.close()  # the next request opens a new connection
         return None
-    if response.status_code != 200:
-        phase.errors.append(f"HTTP {response.status_code}")
+    if response.status != 200:
+        phase.errors.append(f"HTTP {response.status}")
         return None
     phase.durations.append(time.perf_counter() - started)
-    return response.text
+    return body
 
 
-async def patient(client: httpx.AsyncClient, phase: Phase, index: int) -> None:
+def patient(connection: HTTPConnection, phase: Phase, index: int) -> None:
     """A month calendar, then the times of its first two open days."""
     params = {
         "type": "301",
@@ -99,26 +103,39 @@ async def patient(client: httpx.AsyncClient, phase: Phase, index: int) -> None:
         "tz": ZONES[index // len(PROVIDERS) % len(ZONES)],
     }
     htmx = {"HX-Request": "true"}
-    calendar = await timed(client, phase, f"/book/riverside/calendar/?{urlencode(params)}", **htmx)
+    calendar = timed(connection, phase, f"/book/riverside/calendar/?{urlencode(params)}", **htmx)
     days = open_days(calendar or "")[:2]
     if len(days) < 2:
         phase.errors.append("fewer than two open days")
         return
     for day in days:
-        await timed(client, phase, f"/book/riverside/times/?{urlencode({**params, 'day': day})}")
+        timed(connection, phase, f"/book/riverside/times/?{urlencode({**params, 'day': day})}")
 
 
-async def ceiling(client: httpx.AsyncClient, phase: Phase, _index: int) -> None:
+def ceiling(connection: HTTPConnection, phase: Phase, _index: int) -> None:
     for _ in range(3):
-        await timed(client, phase, "/healthz")
+        timed(connection, phase, "/healthz")
 
 
-async def run(base_url: str, phase: Phase, patients: int, visit) -> Phase:
-    limits = httpx.Limits(max_connections=patients, max_keepalive_connections=patients)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
-        started = time.perf_counter()
-        await asyncio.gather(*(visit(client, phase, i) for i in range(patients)))
-        phase.wall = time.perf_counter() - started
+def run(port: int, phase: Phase, patients: int, visit) -> Phase:
+    """`patients` browsers at once: a thread and a keep-alive connection each (the standard
+    library's client: the load generator shares the CPUs with the server, so it must be light)."""
+    start = threading.Barrier(patients + 1)
+
+    def browse(index: int) -> None:
+        connection = HTTPConnection("127.0.0.1", port, timeout=60)
+        start.wait()
+        visit(connection, phase, index)
+        connection.close()
+
+    threads = [threading.Thread(target=browse, args=(i,)) for i in range(patients)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    phase.wall = time.perf_counter() - started
     return phase
 
 
@@ -213,7 +230,7 @@ def main() -> int:
             phases, all_calls = [], []
             for name, visit in (("cold", patient), ("warm", patient), ("/healthz", ceiling)):
                 control.delete("/_sandbox/calls").raise_for_status()
-                phase = asyncio.run(run(base_url, Phase(name), options.patients, visit))
+                phase = run(port, Phase(name), options.patients, visit)
                 calls = healthie_calls()
                 phase.healthie_calls = len(calls)
                 all_calls += calls
