@@ -46,6 +46,13 @@ def start_sandbox() -> tuple[subprocess.Popen, str]:
     return process, line.rsplit(" ", 1)[-1].strip().rstrip("/")
 
 
+def slow_healthie(control, latency_ms: int) -> None:
+    """Every Healthie call in the sandbox answers `latency_ms` later (0: as fast as it can)."""
+    if latency_ms:
+        fault = {"vendor": "healthie", "kind": "latency", "latency_ms": latency_ms, "count": None}
+        control.post("/_sandbox/faults", json=fault).raise_for_status()
+
+
 def hidden(content: str, name: str) -> str:
     match = re.search(rf'<input type="hidden" name="{name}" value="([^"]*)"', content)
     if not match:
@@ -177,16 +184,7 @@ def main() -> int:
         call_command("seed_demo", verbosity=0)
 
         bench = Bench(sandbox_url)
-        if options.latency_ms:
-            bench.control.post(
-                "/_sandbox/faults",
-                json={
-                    "vendor": "healthie",
-                    "kind": "latency",
-                    "latency_ms": options.latency_ms,
-                    "count": None,
-                },
-            ).raise_for_status()
+        slow_healthie(bench.control, options.latency_ms)
 
         warm, warm_calls = bench.calls_per_booking(options.bookings, cold=False)
         cold, cold_calls = bench.calls_per_booking(options.bookings, cold=True)

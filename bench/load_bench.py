@@ -36,7 +36,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.booking_bench import VIDEO, start_sandbox  # noqa: E402
+from bench.booking_bench import VIDEO, slow_healthie, start_sandbox  # noqa: E402
 from scheduling.management.local_redis import free_port, redis_server, wait_for_port  # noqa: E402
 
 DAY_BUTTON = re.compile(r"<button\b[^>]*\bname=\"day\"[^>]*>")
@@ -213,15 +213,7 @@ def main() -> int:
                 raise SystemExit("gunicorn did not start")
             base_url = f"http://127.0.0.1:{port}"
             control = httpx.Client(base_url=sandbox_url, timeout=30)
-            control.post(
-                "/_sandbox/faults",
-                json={
-                    "vendor": "healthie",
-                    "kind": "latency",
-                    "latency_ms": options.latency_ms,
-                    "count": None,
-                },
-            ).raise_for_status()
+            slow_healthie(control, options.latency_ms)
 
             def healthie_calls() -> list[dict]:
                 response = control.get("/_sandbox/calls", params={"vendor": "healthie"})
