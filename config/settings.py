@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Innermost, so the page it makes gets the headers the others add (CSP, framing).
+    "scheduling.common.method_page.method_not_allowed_page",
 ]
 
 ROOT_URLCONF = "config.urls"
