@@ -37,6 +37,27 @@ def staff(sandbox):
         yield client
 
 
+PATIENT = {
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "email": "ada@example.com",
+    "phone_number": "5550001111",
+}
+
+
+def book_in_healthie(staff: HealthieClient, start, **patient):
+    """A Video Follow-up with provider 101 at `start`, booked through Healthie's own checkout
+    as another booking tool would (not through this app)."""
+    return staff.complete_checkout(
+        appointment_type_id="302",
+        contact_type="Healthie Video Call",
+        start=start,
+        timezone="America/New_York",
+        provider_id="101",
+        **{**PATIENT, **patient},
+    )
+
+
 def event_body(event_type: str, resource_id: str, changed=("date",)) -> bytes:
     return json.dumps(
         {

@@ -8,7 +8,7 @@ import pytest
 from scheduling.manage import services as manage_services
 from scheduling.models import Booking, BookingChange, HealthieEvent, Provision
 from scheduling.sync import services as sync_services
-from tests.scheduling.sync.conftest import event_body
+from tests.scheduling.sync.conftest import book_in_healthie, event_body
 
 pytestmark = pytest.mark.django_db
 
@@ -44,12 +44,9 @@ def test_a_created_event_that_overtakes_our_checkout_answer_is_ours_not_booked_e
     deliver, plan, staff, sandbox, eager_celery, django_capture_on_commit_callbacks
 ):
     start = staff.next_available_slot(appointment_type_id="302", provider_id="101")
-    appointment = staff.complete_checkout(
-        appointment_type_id="302",
-        contact_type="Healthie Video Call",
-        start=start,
-        timezone="America/New_York",
-        provider_id="101",
+    appointment = book_in_healthie(
+        staff,
+        start,
         first_name="Grace",
         last_name="Hopper",
         email="grace@example.com",
@@ -86,17 +83,7 @@ def test_a_created_event_waits_while_a_checkout_for_that_time_may_be_on_its_way(
     plan, staff, sandbox
 ):
     start = staff.next_available_slot(appointment_type_id="302", provider_id="101")
-    appointment = staff.complete_checkout(
-        appointment_type_id="302",
-        contact_type="Healthie Video Call",
-        start=start,
-        timezone="America/New_York",
-        provider_id="101",
-        first_name="Ada",
-        last_name="Lovelace",
-        email="ada@example.com",
-        phone_number="5550001111",
-    )
+    appointment = book_in_healthie(staff, start)
     Booking.objects.create(  # recorded, not yet sent: it may be the one Healthie just booked
         idempotency_key="checkout-recorded",
         provider_id="101",

@@ -10,6 +10,7 @@ from integrations.betterpt.client import BetterPTClient
 from scheduling.models import Booking, BookingChange, HealthieEvent, Provision, SyncStatus
 from scheduling.sync import services as sync_services
 from scheduling.sync.tasks import reconcile_healthie
+from tests.scheduling.sync.conftest import book_in_healthie
 
 pytestmark = pytest.mark.django_db
 
@@ -73,17 +74,7 @@ def test_reconciliation_finds_a_deleted_appointment_and_one_booked_elsewhere(
         provider_id="101",
         not_before=booking.start.date() + timedelta(days=1),
     )
-    elsewhere = staff.complete_checkout(
-        appointment_type_id="302",
-        contact_type="Healthie Video Call",
-        start=start,
-        timezone="America/New_York",
-        provider_id="101",
-        first_name="Ada",
-        last_name="Lovelace",
-        email="ada@example.com",
-        phone_number="5550001111",
-    )
+    elsewhere = book_in_healthie(staff, start)
     with django_capture_on_commit_callbacks(execute=True):
         assert sync_services.reconcile()[1] == 2
     booking.refresh_from_db()

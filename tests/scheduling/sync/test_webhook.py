@@ -16,7 +16,7 @@ from scheduling.models import Booking, BookingChange, HealthieEvent, Provision, 
 from scheduling.provisioning import services as provisioning_services
 from scheduling.provisioning.tasks import provision_part
 from scheduling.sync import services as sync_services
-from tests.scheduling.sync.conftest import WEBHOOK_PATH, event_body, rooms
+from tests.scheduling.sync.conftest import WEBHOOK_PATH, book_in_healthie, event_body, rooms
 
 pytestmark = pytest.mark.django_db
 
@@ -149,17 +149,7 @@ def test_an_appointment_booked_elsewhere_of_a_planned_type_is_mirrored_and_provi
 ):
     start = staff.next_available_slot(appointment_type_id="302", provider_id="101")
     # Another booking tool books through Healthie's public checkout.
-    appointment = staff.complete_checkout(
-        appointment_type_id="302",
-        contact_type="Healthie Video Call",
-        start=start,
-        timezone="America/New_York",
-        provider_id="101",
-        first_name="Ada",
-        last_name="Lovelace",
-        email="ada@example.com",
-        phone_number="5550001111",
-    )
+    appointment = book_in_healthie(staff, start)
     body = event_body("appointment.created", appointment.id, changed=())
     with django_capture_on_commit_callbacks(execute=True):
         assert deliver(body).status_code == 202
@@ -185,17 +175,7 @@ def test_a_type_without_a_plan_or_with_the_switch_off_is_not_mirrored(
     plan.provision_booked_elsewhere = False
     plan.save()
     start = staff.next_available_slot(appointment_type_id="302", provider_id="101")
-    appointment = staff.complete_checkout(
-        appointment_type_id="302",
-        contact_type="Healthie Video Call",
-        start=start,
-        timezone="America/New_York",
-        provider_id="101",
-        first_name="Ada",
-        last_name="Lovelace",
-        email="ada@example.com",
-        phone_number="5550001111",
-    )
+    appointment = book_in_healthie(staff, start)
     with django_capture_on_commit_callbacks(execute=True):
         deliver(event_body("appointment.created", appointment.id, changed=()))
     assert not Booking.objects.exists()

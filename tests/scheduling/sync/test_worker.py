@@ -11,6 +11,7 @@ import pytest
 from integrations.betterpt.client import BetterPTClient
 from scheduling.models import Booking, HealthieEvent, Provision
 from scheduling.provisioning import services as provisioning_services
+from tests.scheduling.sync.conftest import book_in_healthie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -57,17 +58,7 @@ def test_staff_changes_in_healthie_reach_the_room_by_themselves(
 
     # An appointment staff book directly in Healthie, of a planned type, is provisioned.
     start = staff.next_available_slot(appointment_type_id="302", provider_id="101")
-    elsewhere = staff.complete_checkout(
-        appointment_type_id="302",
-        contact_type="Healthie Video Call",
-        start=start,
-        timezone="America/New_York",
-        provider_id="101",
-        first_name="Ada",
-        last_name="Lovelace",
-        email="ada@example.com",
-        phone_number="5550001111",
-    )
+    elsewhere = book_in_healthie(staff, start)
     wait_for(lambda: Booking.objects.filter(healthie_appointment_id=elsewhere.id).exists())
     mirrored = Booking.objects.get(healthie_appointment_id=elsewhere.id)
     wait_for(lambda: room_of(mirrored).status == Provision.Status.READY)
