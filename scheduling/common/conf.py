@@ -33,7 +33,7 @@ def default_timezone() -> str:
 
 
 def search_months() -> int:
-    """How far ahead `next_available_slot` looks for the first open day."""
+    """Months after this one that the open-days window covers (one daysAvailableForRange)."""
     return int(settings.BOOKING_SEARCH_MONTHS)
 
 
