@@ -85,7 +85,7 @@ def test_secret_link_pages_and_their_errors_are_never_stored(pages, sandbox):
             assert "Page not found" in response.content.decode(), path  # the site's own page
 
 
-def test_the_brand_colour_is_a_stylesheet_of_its_own(pages):
+def test_the_brand_colour_is_a_stylesheet_of_its_own(pages, sandbox):  # the page reads Healthie
     page = pages["riverside"]
     html = Client().get("/book/riverside/?tz=America/New_York", follow=True).content.decode()
     href = f"/book/riverside/brand.css?v={page.brand_colour[1:]}"
