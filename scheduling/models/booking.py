@@ -82,6 +82,12 @@ class BookingPage(models.Model):
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #2f6f8f.")],
         help_text="Buttons and links. Pick a colour with at least 4.5:1 contrast on white.",
     )
+    embed_origins = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Clinic sites allowed to embed this page, e.g. ["https://clinic.example"], '
+        "besides those in BOOKING_EMBED_ORIGINS.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -7,6 +7,7 @@ written after; a change found in Healthie (staff moved or cancelled it there) is
 done, by "healthie".
 """
 
+from django.conf import settings
 from django.db import models
 
 from scheduling.models.booking import Booking
@@ -33,6 +34,14 @@ class BookingChange(models.Model):
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     by = models.CharField(max_length=16, choices=By.choices)
+    staff_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who, when the change was made in the staff console (by: staff).",
+    )
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     reason = models.CharField(
         max_length=64, blank=True, help_text="A reason code (outcome or rule), never patient data."
