@@ -43,5 +43,18 @@ class Migration(migrations.Migration):
                 help_text='Clinic sites allowed to embed this page, e.g. ["https://clinic.example"], besides those in BOOKING_EMBED_ORIGINS.',
             ),
         ),
+        migrations.AlterField(
+            model_name="bookingchange",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("reschedule", "Rescheduled"),
+                    ("cancel", "Cancelled"),
+                    ("restore", "Restored (no longer cancelled in Healthie)"),
+                    ("no_show", "Marked no-show (Healthie's pm_status)"),
+                ],
+                max_length=16,
+            ),
+        ),
         migrations.RunPython(add_roles, migrations.RunPython.noop),
     ]

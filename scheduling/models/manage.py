@@ -18,6 +18,7 @@ class BookingChange(models.Model):
         RESCHEDULE = "reschedule", "Rescheduled"
         CANCEL = "cancel", "Cancelled"
         RESTORE = "restore", "Restored (no longer cancelled in Healthie)"
+        NO_SHOW = "no_show", "Marked no-show (Healthie's pm_status)"
 
     class By(models.TextChoices):
         PATIENT = "patient", "Patient (manage link)"
