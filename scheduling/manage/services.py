@@ -56,6 +56,9 @@ State = BookingChange.State
 CANCELLED_PM_STATUS = "Cancelled"
 
 
+NO_SHOW_PM_STATUS = "No-Show"  # Healthie's pm_status for a patient who did not come
+
+
 # Healthie pm_status values after which the appointment no longer takes place. "No-Show" is not
 # here: the time has passed, and the rules already forbid changing a past appointment.
 GONE_PM_STATUSES = {"cancelled": "cancelled_in_healthie", "re-scheduled": "replaced_in_healthie"}
@@ -154,6 +157,10 @@ def _apply_restore(booking: Booking, change: BookingChange, reason: str) -> None
     _follow_on_commit(booking, "restored")
 
 
+def _is_no_show(appointment: Appointment) -> bool:
+    return (appointment.pm_status or "").strip().lower() == NO_SHOW_PM_STATUS.lower()
+
+
 def _gone_reason(appointment: Appointment | None) -> str:
     """Why Healthie's appointment no longer takes place ("" when it does)."""
     if appointment is None or appointment.deleted_at is not None:
@@ -176,6 +183,10 @@ def _settle(booking: Booking, change: BookingChange, appointment: Appointment | 
     elif change.kind == Kind.CANCEL and _gone_reason(appointment):
         booking.healthie_pm_status = (appointment.pm_status if appointment else "") or ""
         _apply_cancel(booking, change, "settled_found")
+        return True
+    elif change.kind == Kind.NO_SHOW and appointment is not None and _is_no_show(appointment):
+        booking.healthie_pm_status = appointment.pm_status or ""
+        _finish(change, State.DONE, "settled_found")
         return True
     # Not there: it did not happen. The patient may try again (a retry looks first again), and
     # a reschedule keeps its hold meanwhile, so the patient does not lose the new time.
@@ -376,8 +387,14 @@ def booking_reschedule(
     hold_token: str,
     patient_timezone: str,
     by: str = By.PATIENT,
+    staff_user=None,
+    enforce_availability: bool = True,
 ) -> ChangeOutcome:
     """Move the appointment to `new_start` (same provider, type and contact type), once per key.
+
+    Staff (`by` staff, `staff_user` who) may move a booking made in Healthie (no booking page:
+    no local hold, Healthie's own check still applies) and may override Healthie's availability
+    check (`enforce_availability=False`); patients never.
 
     The change's state says what happened: done (the mirror and the calendar SEQUENCE follow);
     rejected ("slot_taken": the new time went to someone else, or a rule's code with
@@ -385,8 +402,10 @@ def booking_reschedule(
     may be sent again) or unknown (the answer was lost and Healthie could not be asked yet; the
     manage page or a resubmit settles it by reading the appointment, never by resending).
     """
-    if booking.page_id is None or not booking.healthie_appointment_id:
+    if not booking.healthie_appointment_id or (by != By.STAFF and booking.page_id is None):
         raise ChangeMismatch
+    if by != By.STAFF and not enforce_availability:
+        raise ValueError("only staff may override Healthie's availability check")
     change, created = _record(
         booking=booking,
         idempotency_key=idempotency_key,
@@ -395,6 +414,7 @@ def booking_reschedule(
         new_start=new_start,
         patient_timezone=patient_timezone,
         hold_token=hold_token,
+        staff_user=staff_user,
     )
     attempts_seen = change.attempts
     with transaction.atomic():
@@ -408,10 +428,11 @@ def booking_reschedule(
             SlotHold.objects.filter(token=change.hold_token).exclude(token="").delete()
             return ChangeOutcome(booking, change, decision if not decision.allowed else None)
         try:
-            slot = availability_services.Slot.of(
-                booking, start=change.new_start, provider_choice=booking.provider_id
-            )
-            availability_services.hold_ensure(slot, token=change.hold_token)
+            if booking.page_id is not None:  # a booking made in Healthie has no page to hold on
+                slot = availability_services.Slot.of(
+                    booking, start=change.new_start, provider_choice=booking.provider_id
+                )
+                availability_services.hold_ensure(slot, token=change.hold_token)
         except availability_services.SlotTaken:
             _finish(change, State.REJECTED, "slot_taken")
             return ChangeOutcome(booking, change)
@@ -422,7 +443,7 @@ def booking_reschedule(
                 id=booking.healthie_appointment_id,
                 start=new_start,
                 timezone=patient_timezone,
-                enforce_availability=True,
+                enforce_availability=enforce_availability,
             ),
         )
         if appointment is not None:
@@ -437,7 +458,12 @@ def booking_reschedule(
 
 
 def booking_cancel(
-    *, booking: Booking, idempotency_key: str, note: str = "", by: str = By.PATIENT
+    *,
+    booking: Booking,
+    idempotency_key: str,
+    note: str = "",
+    by: str = By.PATIENT,
+    staff_user=None,
 ) -> ChangeOutcome:
     """Cancel the appointment in Healthie (pm_status "Cancelled": it stays visible there,
     nothing is deleted), once per key. `note` is the patient's optional reason (kept on the
@@ -450,6 +476,7 @@ def booking_cancel(
         kind=Kind.CANCEL,
         by=by,
         note=note[:1000],
+        staff_user=staff_user,
     )
     if not created and note and not change.note:
         BookingChange.objects.filter(pk=change.pk).update(note=note[:1000])
@@ -470,6 +497,50 @@ def booking_cancel(
             booking.healthie_pm_status = appointment.pm_status or CANCELLED_PM_STATUS
             booking.healthie_checked_at = timezone.now()
             _apply_cancel(booking, change, "updated")
+    if lost_answer:
+        change = booking_change_settle(change_id=change.pk)
+        booking = Booking.objects.get(pk=booking.pk)
+    return ChangeOutcome(booking, change)
+
+
+def booking_mark_no_show(*, booking: Booking, idempotency_key: str, staff_user) -> ChangeOutcome:
+    """Staff: the patient did not come. Healthie's pm_status becomes "No-Show" (the appointment
+    stays, nothing is deleted or provisioned), once per key; a change by staff is recorded.
+    Refused ("not_started") before the appointment's start, and for a cancelled booking.
+    States as for booking_reschedule."""
+    if not booking.healthie_appointment_id:
+        raise ChangeMismatch
+    change, created = _record(
+        booking=booking,
+        idempotency_key=idempotency_key,
+        kind=Kind.NO_SHOW,
+        by=By.STAFF,
+        staff_user=staff_user,
+    )
+    attempts_seen = change.attempts
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        settled, fresh = _before_sending(booking, change, attempts_seen)
+        if settled:
+            return settled
+        if booking.status == Status.CANCELLED or booking.start > timezone.now():
+            reason = "cancelled" if booking.status == Status.CANCELLED else "not_started"
+            _finish(change, State.REJECTED, reason)
+            return ChangeOutcome(booking, change)
+        appointment, lost_answer = _send(
+            booking,
+            change,
+            lambda: healthie().update_appointment(
+                id=booking.healthie_appointment_id, pm_status=NO_SHOW_PM_STATUS
+            ),
+        )
+        if appointment is not None:
+            booking.healthie_pm_status = appointment.pm_status or NO_SHOW_PM_STATUS
+            booking.healthie_checked_at = timezone.now()
+            booking.sequence += 1
+            booking.save()
+            _finish(change, State.DONE, "updated")
+            _invalidate_on_commit(booking.provider_id)
     if lost_answer:
         change = booking_change_settle(change_id=change.pk)
         booking = Booking.objects.get(pk=booking.pk)
