@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Content-Security-Policy on every page (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
+    # The patient's language, from ?lang= or Accept-Language, with no cookie (common.language).
+    "scheduling.common.language.PatientLanguageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -60,6 +62,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Error answers of the patient pages framable as those pages are (common.error_pages).
+    "scheduling.common.error_pages.patient_error_pages_framable",
     # Innermost, so the page it makes gets the headers the others add (CSP, framing).
     "scheduling.common.method_page.method_not_allowed_page",
 ]
@@ -172,7 +176,10 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env_bool("DJANGO_BEHIND_PROXY") else ["REMOTE_ADDR"]
 )
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# Patient pages in English and Spanish (common.language picks one per request).
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
