@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from scheduling.common import language
 from scheduling.common.messages import NOTICES
 
 
@@ -37,6 +38,8 @@ class StepState:
     def params(self, **overrides) -> dict[str, str]:
         """The non-empty query parameters, `overrides` applied (dates as YYYY-MM / YYYY-MM-DD)."""
         values = self._values()
+        # A language chosen with ?lang= goes on with every step (common.language).
+        values[language.PARAM] = language.chosen()
         for key, value in overrides.items():
             if isinstance(value, date):
                 value = value.strftime("%Y-%m") if key == "month" else value.isoformat()

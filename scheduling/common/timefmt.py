@@ -1,4 +1,6 @@
-"""Dates and times as patients read them, independent of the server's locale.
+"""Dates and times as patients read them, independent of the server's locale, in the active
+language (common.language): "Monday, December 7, 2026" and "9:30 AM" in English, "lunes, 7 de
+diciembre de 2026" and "9:30 a. m." in Spanish (the 12-hour clock US Spanish speakers read).
 
 Everything is computed on aware datetimes; a wall-clock value only exists for display.
 """
@@ -9,27 +11,33 @@ import zoneinfo
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+from django.utils.translation import gettext, gettext_noop, pgettext
+from django.utils.translation import gettext_lazy as _
+
+WEEKDAYS = (
+    _("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"),
+    _("Sunday"),
+)  # fmt: skip
 MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    _("January"), _("February"), _("March"), _("April"), _("May"), _("June"),
+    _("July"), _("August"), _("September"), _("October"), _("November"), _("December"),
 )  # fmt: skip
 
 # The switcher's short list; the patient's own zone is added when it is not one of these.
 COMMON_ZONES = (
-    ("America/New_York", "Eastern Time"),
-    ("America/Chicago", "Central Time"),
-    ("America/Denver", "Mountain Time"),
-    ("America/Phoenix", "Arizona Time"),
-    ("America/Los_Angeles", "Pacific Time"),
-    ("America/Anchorage", "Alaska Time"),
-    ("Pacific/Honolulu", "Hawaii Time"),
-    ("America/Puerto_Rico", "Atlantic Time (Puerto Rico)"),
-    ("Europe/London", "UK Time"),
-    ("Europe/Paris", "Central European Time"),
-    ("Asia/Kolkata", "India Time"),
-    ("Australia/Sydney", "Sydney Time"),
-    ("UTC", "Coordinated Universal Time"),
+    ("America/New_York", _("Eastern Time")),
+    ("America/Chicago", _("Central Time")),
+    ("America/Denver", _("Mountain Time")),
+    ("America/Phoenix", _("Arizona Time")),
+    ("America/Los_Angeles", _("Pacific Time")),
+    ("America/Anchorage", _("Alaska Time")),
+    ("Pacific/Honolulu", _("Hawaii Time")),
+    ("America/Puerto_Rico", _("Atlantic Time (Puerto Rico)")),
+    ("Europe/London", _("UK Time")),
+    ("Europe/Paris", _("Central European Time")),
+    ("Asia/Kolkata", _("India Time")),
+    ("Australia/Sydney", _("Sydney Time")),
+    ("UTC", _("Coordinated Universal Time")),
 )
 _ZONE_NAMES = dict(COMMON_ZONES)
 
@@ -57,18 +65,25 @@ def zone_choices(current: str) -> list[tuple[str, str]]:
 
 
 def full_date(day: date) -> str:
-    """ "Monday, December 7, 2026"."""
-    return f"{WEEKDAYS[day.weekday()]}, {MONTHS[day.month - 1]} {day.day}, {day.year}"
+    """ "Monday, December 7, 2026" ("lunes, 7 de diciembre de 2026")."""
+    return gettext("%(weekday)s, %(month)s %(day)s, %(year)s") % {
+        "weekday": WEEKDAYS[day.weekday()],
+        "month": MONTHS[day.month - 1],
+        "day": day.day,
+        "year": day.year,
+    }
 
 
 def month_name(first: date) -> str:
-    return f"{MONTHS[first.month - 1]} {first.year}"
+    """ "December 2026" ("diciembre de 2026")."""
+    return gettext("%(month)s %(year)s") % {"month": MONTHS[first.month - 1], "year": first.year}
 
 
 def clock(instant: datetime) -> str:
-    """ "9:30 AM" (the wall clock of `instant` in its own zone)."""
+    """ "9:30 AM" ("9:30 a. m."): the wall clock of `instant` in its own zone."""
     hour = instant.hour % 12 or 12
-    return f"{hour}:{instant.minute:02d} {'AM' if instant.hour < 12 else 'PM'}"
+    half = pgettext("before noon", "AM") if instant.hour < 12 else pgettext("after noon", "PM")
+    return f"{hour}:{instant.minute:02d} {half}"
 
 
 def local(instant: datetime, tz: str) -> datetime:
@@ -76,11 +91,12 @@ def local(instant: datetime, tz: str) -> datetime:
 
 
 def part_of_day(instant: datetime) -> str:
+    """The group's key, in English ("Morning"): templates translate it for the heading."""
     if instant.hour < 12:
-        return "Morning"
+        return gettext_noop("Morning")
     if instant.hour < 17:
-        return "Afternoon"
-    return "Evening"
+        return gettext_noop("Afternoon")
+    return gettext_noop("Evening")
 
 
 def add_months(first: date, months: int) -> date:
