@@ -80,4 +80,124 @@
       say(announcer, "Booking your appointment…");
     }
   });
+
+  // 5. Inside the clinic's widget (/embed.js on the clinic's site frames this page): tell the
+  //    host page this page's height (so the frame never scrolls inside), the step, and the
+  //    outcome (booked, rescheduled, cancelled). Nothing else: no name, e-mail, phone, time,
+  //    reference or manage token, since the host page is another site. The browser renders
+  //    this page in a frame only on the sites the booking page allows (CSP frame-ancestors,
+  //    built per page by common.origin), and each message goes to that parent's exact origin:
+  //    location.ancestorOrigins names it (Chromium, Safari); elsewhere the loader's "hello",
+  //    sent to our exact origin on every page load, does (its event.origin). Never "*".
+  (function embedded() {
+    if (window.parent === window) return;
+    var NS = "clinic-booking";
+    var MARK = NS + ":sent:"; // window.name outlives this page's navigation (no storage needed)
+    var ancestors = window.location.ancestorOrigins;
+    var host = ancestors && ancestors.length ? ancestors[0] : "";
+    var waiting = [];
+    var lastHeight = 0;
+    var lastStep = "";
+    var sent = window.name.indexOf(MARK) === 0 ? window.name.slice(MARK.length) : "";
+    if (sent) window.name = "";
+
+    function post(message) {
+      message.source = NS;
+      if (host) window.parent.postMessage(message, host);
+      else waiting.push(message);
+    }
+
+    window.addEventListener("message", function (event) {
+      var data = event.data;
+      if (event.source !== window.parent || !data || data.source !== NS || data.type !== "hello") return;
+      if (host && event.origin !== host) return;
+      if (!host) {
+        host = event.origin;
+        waiting.splice(0).forEach(post);
+      }
+      if (/^#[0-9a-f]{6}$/i.test(data.colour || "")) {
+        document.documentElement.style.setProperty("--brand", data.colour); // CSSOM: CSP allows it
+      }
+    });
+
+    function measure() {
+      var height = Math.ceil(document.documentElement.getBoundingClientRect().height);
+      if (height !== lastHeight) {
+        lastHeight = height;
+        post({ type: "resize", height: height });
+      }
+    }
+
+    function booking() {
+      var status = document.getElementById("booking-status");
+      if (!status) return "";
+      if (status.querySelector('a[href^="/manage/"]')) return "confirmed";
+      return status.querySelector("[hx-trigger]") ? "pending" : "other";
+    }
+
+    function stepName() {
+      var path = window.location.pathname;
+      var review = document.querySelector('form[action*="/confirm/"]') ? "review" : "";
+      var flow = path.match(/^\/book\/[^/]+\/(?:([a-z]+)\/)?(?:[^/]+\/)?$/);
+      if (flow) {
+        if (!flow[1]) return "type";
+        if (flow[1] === "booked") return booking() === "pending" ? "confirming" : "confirmation";
+        if (flow[1] === "details") return review || "details";
+        if (flow[1] === "hold" || flow[1] === "confirm") return review || "problem"; // a refused post
+        return flow[1];
+      }
+      var manage = path.match(/^\/manage\/[^/]+\/(reschedule\/(?:[a-z]+\/)?|cancel\/)?$/);
+      if (manage) {
+        if (!manage[1]) return "manage";
+        if (manage[1] === "cancel/") return "cancel";
+        if (review) return "reschedule-review";
+        return manage[1] === "reschedule/times/" ? "reschedule-times" : "reschedule";
+      }
+      return path === "/book/" ? "pages" : "other";
+    }
+
+    // The outcome, once: only on the page a confirm, reschedule or cancel post led to.
+    function outcome() {
+      if (!sent || window.location.pathname.indexOf("/booked/") < 0) return;
+      var state = booking();
+      var changed = new URLSearchParams(window.location.search).get("changed") || "";
+      var type = "";
+      if (sent === "book" && state === "confirmed" && !changed) type = "booked";
+      if (sent === "reschedule" && state === "confirmed" && changed === "rescheduled") type = "rescheduled";
+      if (sent === "cancel" && changed === "cancelled") type = "cancelled";
+      if (type) post({ type: type });
+      if (state !== "pending") sent = ""; // a pending booking says so when the page settles
+    }
+
+    function update() {
+      var step = stepName();
+      if (step !== lastStep) {
+        lastStep = step;
+        post({ type: "step", step: step });
+      }
+      outcome();
+      measure();
+    }
+
+    // Which post this page sends, kept in window.name until the next page reads it.
+    document.addEventListener("submit", function (event) {
+      var action = (event.target.getAttribute("action") || "").split("?")[0];
+      var kind = /\/reschedule\/confirm\/$/.test(action) ? "reschedule"
+        : /\/cancel\/$/.test(action) ? "cancel"
+        : /^\/book\/[^/]+\/confirm\/$/.test(action) && !(event.submitter && event.submitter.hasAttribute("formaction")) ? "book" : "";
+      window.name = kind ? MARK + kind : "";
+    });
+    document.body.addEventListener("htmx:afterSettle", update);
+    window.addEventListener("popstate", update);
+    if (window.ResizeObserver) {
+      var observer = new ResizeObserver(measure);
+      observer.observe(document.documentElement);
+      observer.observe(document.body);
+    } else {
+      window.addEventListener("load", measure);
+      window.setInterval(measure, 500);
+    }
+    if (host) post({ type: "ready" }); // the loader answers with its hello (the colour) at once
+    update();
+  })();
 })();
