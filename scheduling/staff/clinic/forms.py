@@ -1,0 +1,313 @@
+"""The clinic admin's forms. Choices read from Healthie (providers, appointment types) are
+passed in by the view, so a form never calls a vendor itself."""
+
+import json
+from datetime import date, timedelta
+from urllib.parse import urlsplit
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from scheduling.models import AppointmentTypePlan, BookingPage
+from scheduling.staff.clinic.selectors import WEEKDAY_NAMES
+from scheduling.staff.clinic.services import HoursInput
+
+# Monday first, as clinics read a week; values are Healthie's (0 = Sunday).
+WEEKDAY_CHOICES = [(str(d), WEEKDAY_NAMES[d]) for d in (1, 2, 3, 4, 5, 6, 0)]
+TIME_FORMATS = ["%H:%M", "%I:%M %p", "%I:%M%p", "%H.%M"]
+
+
+def _time_field(label: str) -> forms.TimeField:
+    return forms.TimeField(
+        label=label,
+        input_formats=TIME_FORMATS,
+        widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M"),
+    )
+
+
+def _date_field(label: str, *, required: bool = True, help_text: str = "") -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class HoursForm(forms.Form):
+    """Weekly hours or a one-off opening; times in the provider's zone (shown beside them)."""
+
+    KIND_CHOICES = [("weekly", "Every week"), ("one_off", "One day only")]
+
+    kind = forms.ChoiceField(label="Repeats", choices=KIND_CHOICES, widget=forms.RadioSelect)
+    weekday = forms.ChoiceField(label="Day of the week (weekly)", choices=WEEKDAY_CHOICES)
+    day = _date_field(
+        "Date",
+        help_text="One day only: that day. Every week: the hours apply from this date on.",
+    )
+    opens = _time_field("Opens")
+    closes = _time_field("Closes")
+    last_day = _date_field(
+        "Last day (weekly, optional)", required=False, help_text="Leave empty: no end."
+    )
+    appointment_type = forms.ChoiceField(
+        label="Appointment type",
+        required=False,
+        help_text="Leave on “Any” to open these hours for every type.",
+    )
+
+    def __init__(self, *args, timezone: str, type_choices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone = timezone
+        self.fields["appointment_type"].choices = [("", "Any appointment type"), *type_choices]
+
+    def clean(self):
+        data = super().clean()
+        opens, closes = data.get("opens"), data.get("closes")
+        if opens and closes and closes <= opens:
+            self.add_error("closes", "Closing time must be after the opening time.")
+        if opens and opens.minute % 5 or closes and closes.minute % 5:
+            self.add_error("opens", "Use times on a five-minute step, e.g. 9:00 or 9:05.")
+        day, last_day = data.get("day"), data.get("last_day")
+        if data.get("kind") == "weekly" and day and last_day and last_day < day:
+            self.add_error("last_day", "The last day must be on or after the first day.")
+        return data
+
+    def hours(self) -> HoursInput:
+        data = self.cleaned_data
+        weekly = data["kind"] == "weekly"
+        first_day = data["day"]
+        if weekly:  # the first day on or after the given date that falls on the chosen weekday
+            wanted = int(data["weekday"])
+            first_day += timedelta(days=(wanted - (first_day.weekday() + 1) % 7) % 7)
+        return HoursInput(
+            weekly=weekly,
+            first_day=first_day,
+            opens=data["opens"],
+            closes=data["closes"],
+            timezone=self.timezone,
+            last_day=data.get("last_day") if weekly else None,
+            appointment_type_id=data.get("appointment_type") or None,
+        )
+
+    @classmethod
+    def initial_for(cls, hours) -> dict:
+        """The form's values for existing `selectors.Hours`."""
+        return {
+            "kind": "weekly" if hours.weekly else "one_off",
+            "weekday": str(hours.weekday),
+            "day": hours.first_day,
+            "opens": hours.opens,
+            "closes": hours.closes,
+            "last_day": hours.last_day if hours.weekly else None,
+            "appointment_type": hours.appointment_type_id or "",
+        }
+
+
+class ReportForm(forms.Form):
+    start = _date_field("From")
+    end = _date_field("To")
+    provider = forms.ChoiceField(label="Provider", required=False)
+
+    MAX_DAYS = 92  # a quarter: the report reads every visit's vendors, so the range is bounded
+
+    def __init__(self, *args, provider_choices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].choices = [("", "All providers"), *provider_choices]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", "The end date must be on or after the start date.")
+            elif (end - start).days >= self.MAX_DAYS:
+                self.add_error("end", f"Choose at most {self.MAX_DAYS} days.")
+        return data
+
+
+def validate_origin(value: str) -> str:
+    """`https://clinic.example` or `http://localhost:8080`: a scheme and host, nothing else."""
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:
+        raise ValidationError(f"“{text}” is not an origin.") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValidationError(f"“{text}” is not an origin: use https://clinic.example.")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or "@" in parts.netloc:
+        raise ValidationError(
+            f"“{text}” has more than an origin: use only the scheme and host, "
+            "like https://clinic.example (no path)."
+        )
+    if any(c.isspace() for c in text):
+        raise ValidationError(f"“{text}” is not an origin.")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+class OriginsField(forms.CharField):
+    """One origin per line, stored as a JSON list."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(value)
+        if isinstance(value, str) and value.startswith("["):
+            try:
+                return "\n".join(json.loads(value))
+            except (ValueError, TypeError):
+                return value
+        return value
+
+    def to_python(self, value) -> list[str]:
+        text = super().to_python(value) or ""
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        errors, origins = [], []
+        for line in lines:
+            try:
+                origins.append(validate_origin(line))
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+        if errors:
+            raise ValidationError(errors)
+        return list(dict.fromkeys(origins))
+
+
+class BookingPageForm(forms.ModelForm):
+    """A booking page, its providers and appointment types picked by name from Healthie."""
+
+    provider_id = forms.ChoiceField(
+        label="Provider (single-provider page)",
+        required=False,
+        help_text="Leave empty for an organisation-level page.",
+    )
+    provider_ids = forms.MultipleChoiceField(
+        label="Providers (organisation-level page)",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    appointment_type_ids = forms.MultipleChoiceField(
+        label="Appointment types offered", widget=forms.CheckboxSelectMultiple
+    )
+    embed_origins = OriginsField(
+        label="Sites allowed to embed this page",
+        required=False,
+        help_text="One origin per line, like https://clinic.example (no path).",
+    )
+
+    class Meta:
+        model = BookingPage
+        fields = [
+            "title",
+            "slug",
+            "intro",
+            "org_level",
+            "provider_id",
+            "provider_ids",
+            "offer_first_available",
+            "appointment_type_ids",
+            "brand_colour",
+            "embed_origins",
+            "is_active",
+        ]
+
+    def __init__(
+        self,
+        *args,
+        provider_choices: list[tuple[str, str]],
+        type_choices: list[tuple[str, str]],
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.fields["provider_id"].choices = [
+            ("", "—"),
+            *_keep_unknown(
+                provider_choices, [self.instance.provider_id] if self.instance.provider_id else []
+            ),
+        ]
+        self.fields["provider_ids"].choices = _keep_unknown(
+            provider_choices, self.instance.provider_ids or []
+        )
+        self.fields["appointment_type_ids"].choices = _keep_unknown(
+            type_choices, self.instance.appointment_type_ids or []
+        )
+
+    def clean_provider_ids(self) -> list[str]:
+        return [str(v) for v in self.cleaned_data.get("provider_ids") or []]
+
+    def clean_appointment_type_ids(self) -> list[str]:
+        # The page offers types in this order: those it had keep their places, new ones follow
+        # in Healthie's order.
+        picked = set(self.cleaned_data.get("appointment_type_ids") or [])
+        kept = [str(i) for i in self.instance.appointment_type_ids or [] if str(i) in picked]
+        listed = [value for value, _ in self.fields["appointment_type_ids"].choices]
+        return kept + [value for value in listed if value in picked and value not in kept]
+
+
+def _keep_unknown(choices: list[tuple[str, str]], current: list[str]) -> list[tuple[str, str]]:
+    """Healthie's list, plus any saved id it no longer lists (so saving does not drop it
+    silently; it is named as unknown)."""
+    known = {value for value, _ in choices}
+    missing = [(str(i), f"Unknown to Healthie (id {i})") for i in current if str(i) not in known]
+    return [*choices, *missing]
+
+
+class PlanForm(forms.ModelForm):
+    """A per-appointment-type plan, the type picked by name."""
+
+    appointment_type_id = forms.ChoiceField(label="Appointment type")
+    qualiphy_exam_ids = forms.CharField(
+        label="Qualiphy exam ids",
+        required=False,
+        help_text="Comma-separated exam ids, e.g. 12, 15. Leave empty for none.",
+    )
+
+    class Meta:
+        model = AppointmentTypePlan
+        fields = [
+            "appointment_type_id",
+            "label",
+            "video",
+            "betterpt_patient_notifications",
+            "semble_questionnaire_token",
+            "qualiphy_exam_ids",
+            "provision_booked_elsewhere",
+        ]
+
+    def __init__(self, *args, type_choices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        current = [self.instance.appointment_type_id] if self.instance.pk else []
+        self.fields["appointment_type_id"].choices = [
+            ("", "Choose a type"),
+            *_keep_unknown(type_choices, current),
+        ]
+        if self.instance.pk:
+            self.initial["qualiphy_exam_ids"] = ", ".join(
+                str(i) for i in self.instance.qualiphy_exam_ids
+            )
+        self._type_names = dict(type_choices)
+
+    def clean_qualiphy_exam_ids(self) -> list[int]:
+        text = self.cleaned_data.get("qualiphy_exam_ids") or ""
+        ids = []
+        for part in text.replace(";", ",").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.isdigit() or int(part) <= 0:
+                raise ValidationError(f"“{part}” is not an exam id (a positive whole number).")
+            ids.append(int(part))
+        return list(dict.fromkeys(ids))
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("label") and data.get("appointment_type_id"):
+            data["label"] = self._type_names.get(data["appointment_type_id"], "")
+        return data
+
+
+def default_report_range(today: date) -> tuple[date, date]:
+    """The last seven days, today included."""
+    return today - timedelta(days=6), today

@@ -1,0 +1,1 @@
+"""The clinic console's pages: availability, attendance report, booking pages, plans."""

@@ -1,0 +1,141 @@
+"""The availability editor (clinic admin): a provider's weekly hours and one-off openings,
+read from and written to Healthie, in the provider's own zone."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from scheduling.common import timefmt
+from scheduling.common.upstream import UpstreamUnavailable
+from scheduling.staff.access import clinic_admin_required
+from scheduling.staff.clinic import selectors, services
+from scheduling.staff.clinic.forms import HoursForm
+from scheduling.staff.render import staff_render
+
+TEMPLATE = "staff/clinic/availability.html"
+UNAVAILABLE = "Healthie is not answering right now, so the hours cannot be shown. Try again."
+
+
+def _unavailable(request, context=None):
+    messages.error(request, UNAVAILABLE)
+    return staff_render(
+        request, TEMPLATE, {**(context or {}), "unavailable": True},
+        section="availability", status=503,
+    )  # fmt: skip
+
+
+def _type_choices() -> list[tuple[str, str]]:
+    return [(t.id, t.name) for t in selectors.appointment_types()]
+
+
+def _provider_or_404(provider_id: str):
+    provider = selectors.provider_get(provider_id)
+    if provider is None:
+        raise Http404("No such provider")
+    return provider
+
+
+def _page(request, provider, *, form=None, status=200, editing=None):
+    """The provider's hours and the add (or edit) form."""
+    zone = selectors.provider_zone(provider)
+    types = _type_choices()
+    hours = selectors.hours_for(provider)
+    names = dict(types)
+    context = {
+        "providers": selectors.providers(),
+        "provider": provider,
+        "zone": zone,
+        "zone_label": timefmt.zone_label(zone),
+        "weekly": [(h, names.get(h.appointment_type_id or "")) for h in hours.weekly],
+        "one_off": [(h, names.get(h.appointment_type_id or "")) for h in hours.one_off],
+        "form": form
+        or HoursForm(timezone=zone, type_choices=types, initial={"kind": "weekly", "weekday": "1"}),
+        "editing": editing,
+    }
+    return staff_render(request, TEMPLATE, context, section="availability", status=status)
+
+
+def _back(provider_id: str):
+    return redirect(f"{reverse('staff:availability')}?provider={provider_id}")
+
+
+@clinic_admin_required
+@require_http_methods(["GET", "HEAD"])
+def availability(request):
+    try:
+        provider_id = request.GET.get("provider", "")
+        if not provider_id:
+            return staff_render(
+                request, TEMPLATE, {"providers": selectors.providers()}, section="availability"
+            )
+        return _page(request, _provider_or_404(provider_id))
+    except UpstreamUnavailable:
+        return _unavailable(request)
+
+
+@clinic_admin_required
+@require_POST
+def hours_add(request, provider_id: str):
+    try:
+        provider = _provider_or_404(provider_id)
+        zone = selectors.provider_zone(provider)
+        form = HoursForm(request.POST, timezone=zone, type_choices=_type_choices())
+        if not form.is_valid():
+            return _page(request, provider, form=form, status=422)
+        try:
+            services.hours_create(provider_id=provider.id, hours=form.hours())
+        except services.HoursRefused as refusal:
+            form.add_error(None, str(refusal))
+            return _page(request, provider, form=form, status=422)
+    except UpstreamUnavailable:
+        return _unavailable(request)
+    messages.success(request, f"Hours added for {provider.name}.")
+    return _back(provider.id)
+
+
+@clinic_admin_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def hours_edit(request, provider_id: str, hours_id: str):
+    try:
+        provider = _provider_or_404(provider_id)
+        hours = selectors.hours_get(provider, hours_id)
+        if hours is None:
+            raise Http404("No such hours")
+        zone = selectors.provider_zone(provider)
+        types = _type_choices()
+        if request.method != "POST":
+            form = HoursForm(
+                timezone=zone, type_choices=types, initial=HoursForm.initial_for(hours)
+            )
+            return _page(request, provider, form=form, editing=hours)
+        form = HoursForm(request.POST, timezone=zone, type_choices=types)
+        if not form.is_valid():
+            return _page(request, provider, form=form, editing=hours, status=422)
+        try:
+            services.hours_edit(provider_id=provider.id, hours_id=hours.id, hours=form.hours())
+        except services.HoursRefused as refusal:
+            form.add_error(None, str(refusal))
+            return _page(request, provider, form=form, editing=hours, status=422)
+    except UpstreamUnavailable:
+        return _unavailable(request)
+    messages.success(request, f"Hours changed for {provider.name}.")
+    return _back(provider.id)
+
+
+@clinic_admin_required
+@require_POST
+def hours_delete(request, provider_id: str, hours_id: str):
+    try:
+        provider = _provider_or_404(provider_id)
+        if selectors.hours_get(provider, hours_id) is None:
+            raise Http404("No such hours")
+        services.hours_delete(provider_id=provider.id, hours_id=hours_id)
+    except UpstreamUnavailable:
+        return _unavailable(request)
+    except services.HoursRefused as refusal:
+        messages.error(request, str(refusal))
+        return _back(provider.id)
+    messages.success(request, f"Hours removed for {provider.name}.")
+    return _back(provider.id)
