@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 STATE_CODES = (
     "AL",
@@ -60,41 +61,41 @@ STATE_CODES = (
     "WI",
     "WY",
 )
-US_STATES = [("", "Choose your state"), *((code, code) for code in STATE_CODES)]
+US_STATES = [("", _("Choose your state")), *((code, code) for code in STATE_CODES)]
 
 PHONE_CHARS = re.compile(r"^[0-9+().\-\s]+$")
 
 # HCW@Home's own values: it accepts these two and nothing else.
-GENDERS = [("", "Choose one"), ("female", "Female"), ("male", "Male")]
+GENDERS = [("", _("Choose one")), ("female", _("Female")), ("male", _("Male"))]
 
 
 class PatientDetailsForm(forms.Form):
     first_name = forms.CharField(
-        label="First name",
+        label=_("First name"),
         max_length=100,
-        error_messages={"required": "Enter your first name."},
+        error_messages={"required": _("Enter your first name.")},
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
     last_name = forms.CharField(
-        label="Last name",
+        label=_("Last name"),
         max_length=100,
-        error_messages={"required": "Enter your last name."},
+        error_messages={"required": _("Enter your last name.")},
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
     email = forms.EmailField(
-        label="Email",
+        label=_("Email"),
         max_length=254,
         error_messages={
-            "required": "Enter your email address.",
-            "invalid": "Enter an email address like name@example.com.",
+            "required": _("Enter your email address."),
+            "invalid": _("Enter an email address like name@example.com."),
         },
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
     phone = forms.CharField(
-        label="Phone",
+        label=_("Phone"),
         max_length=32,
-        error_messages={"required": "Enter your phone number."},
-        help_text="Digits, spaces, dashes and a leading + are fine, e.g. 555-123-4567.",
+        error_messages={"required": _("Enter your phone number.")},
+        help_text=_("Digits, spaces, dashes and a leading + are fine, e.g. 555-123-4567."),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel", "inputmode": "tel"}),
     )
 
@@ -114,31 +115,31 @@ class PatientDetailsForm(forms.Form):
         super().__init__(*args, **kwargs)
         if needs_gender:
             self.fields["gender"] = forms.ChoiceField(
-                label="Gender",
+                label=_("Gender"),
                 choices=GENDERS,
-                help_text="The video visit service asks for female or male.",
-                error_messages={"required": "Choose female or male."},
+                help_text=_("The video visit service asks for female or male."),
+                error_messages={"required": _("Choose female or male.")},
             )
         if needs_exam_details:
             self.fields["date_of_birth"] = forms.DateField(
-                label="Date of birth",
+                label=_("Date of birth"),
                 error_messages={
-                    "required": "Enter your date of birth.",
-                    "invalid": "Enter your date of birth like 1990-05-17.",
+                    "required": _("Enter your date of birth."),
+                    "invalid": _("Enter your date of birth like 1990-05-17."),
                 },
                 widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
             )
             self.fields["patient_state"] = forms.ChoiceField(
-                label="State",
+                label=_("State"),
                 choices=US_STATES,
-                help_text="The US state you will be in during the visit.",
-                error_messages={"required": "Choose the state you will be in."},
+                help_text=_("The US state you will be in during the visit."),
+                error_messages={"required": _("Choose the state you will be in.")},
             )
 
     def clean_date_of_birth(self) -> date:
         value = self.cleaned_data["date_of_birth"]
         if not date(1900, 1, 1) <= value < date.today():
-            raise forms.ValidationError("Enter a date of birth in the past.")
+            raise forms.ValidationError(_("Enter a date of birth in the past."))
         return value
 
     def payload(self) -> dict:
@@ -153,7 +154,7 @@ class PatientDetailsForm(forms.Form):
         digits = re.sub(r"\D", "", value)
         if not PHONE_CHARS.match(value) or not 10 <= len(digits) <= 15:
             raise forms.ValidationError(
-                "Enter a phone number with 10 to 15 digits, like 555-123-4567."
+                _("Enter a phone number with 10 to 15 digits, like 555-123-4567.")
             )
         return value
 
