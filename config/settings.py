@@ -212,7 +212,8 @@ SECURE_PROXY_SSL_HEADER = (
 # Content-Security-Policy (django-csp): scripts, styles and everything else from this site only,
 # nothing inline (templates load static/ files; a booking page's brand colour is its own small
 # stylesheet). frame-ancestors is added per response by common.origin.embeddable, from
-# BOOKING_EMBED_ORIGINS; other pages keep X-Frame-Options: DENY.
+# BOOKING_EMBED_ORIGINS and the booking page's own embed_origins; other pages keep
+# X-Frame-Options: DENY.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -273,8 +274,12 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 BOOKING_HOLD_MINUTES = int(os.environ.get("BOOKING_HOLD_MINUTES", "5"))
 BOOKING_AVAILABILITY_CACHE_SECONDS = int(os.environ.get("BOOKING_AVAILABILITY_CACHE_SECONDS", "60"))
 BOOKING_FORM_TOKEN_MAX_AGE = int(os.environ.get("BOOKING_FORM_TOKEN_MAX_AGE", "1800"))
-# Clinic sites (scheme://host[:port]) allowed to frame /book/ and post to it.
+# Clinic sites (scheme://host[:port]) allowed to frame /book/ and post to it (every page; each
+# page adds its own in BookingPage.embed_origins).
 BOOKING_EMBED_ORIGINS = env_list("BOOKING_EMBED_ORIGINS")
+# The demo's sample clinic site that embeds the widget (`manage.py demo` sets it; the home page
+# links to it when set).
+DEMO_CLINIC_SITE_URL = os.environ.get("DEMO_CLINIC_SITE_URL", "")
 BOOKING_DEFAULT_TIMEZONE = os.environ.get("BOOKING_DEFAULT_TIMEZONE", "America/New_York")
 BOOKING_UID_DOMAIN = os.environ.get("BOOKING_UID_DOMAIN", "")  # empty: the request's host
 BOOKING_SETTLE_RETRY_SECONDS = int(os.environ.get("BOOKING_SETTLE_RETRY_SECONDS", "30"))

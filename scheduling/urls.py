@@ -13,6 +13,7 @@ app_name = "scheduling"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("embed.js", views.embed_js, name="embed_js"),
     *booking.urlpatterns,
     *manage.urlpatterns,
     *provisioning.urlpatterns,

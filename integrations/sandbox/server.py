@@ -1,7 +1,8 @@
 """The sandbox server: one process serving every vendor sandbox over real HTTP.
 
 Routes `/<vendor>/...` to that vendor's sandbox and `/_sandbox/...` to the controls that tests and
-benchmarks use: reset, clock, faults, per-vendor configuration and the call log.
+benchmarks use: reset, clock, faults, per-vendor configuration and the call log. `/clinic-site/`
+is the demo's sample clinic website, on another origin than the app, embedding its widget.
 """
 
 import contextlib
@@ -19,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import import_module
 from urllib.parse import parse_qsl, urlsplit
 
+from integrations.sandbox import clinic_site
 from integrations.sandbox.base import Clock, Request, Response, VendorSandbox
 
 logger = logging.getLogger(__name__)
@@ -168,6 +170,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
         try:
             if prefix == "_sandbox":
                 response = control(self.state, request)
+            elif prefix == "clinic-site":  # the demo's sample clinic website (no vendor)
+                response = clinic_site.respond(request)
             elif prefix in self.state.vendors:
                 response = self.call_vendor(self.state.vendors[prefix], request)
             else:

@@ -1,19 +1,5 @@
-/* The clinic booking widget, served at /embed.js (scheduling/common/embed.py says how to paste it).
- *
- *   <script src="https://APP/embed.js" data-booking-page="SLUG" async></script>   inline, here
- *   <div data-booking-page="SLUG"></div>                          inline, into each such element
- *   <button data-booking-page="SLUG" data-booking-mode="popup">   a dialog over the page
- *
- * Options on the same element: data-first-name, data-last-name (or data-name), data-email,
- * data-phone, data-appointment-type, data-contact-type, data-provider (prefill, sent once in the
- * frame's first URL), data-language ("en", "es"), data-colour ("#2f6f8f").
- *
- * The frame (booking.js, last section) and this loader talk with postMessage, each only to the
- * other's exact origin, in messages {source: "clinic-booking", type, ...}. Each event is
- * re-dispatched on its container as a bubbling CustomEvent "clinic-booking:<type>": resize
- * {height}, step {step}, booked, rescheduled, cancelled. They carry no patient data.
- * No dependencies, no inline styles or eval: it runs under a strict CSP on the clinic's site.
- */
+/* The clinic booking widget's loader, served at /embed.js: scheduling/common/embed.py documents
+ * its attributes and events. Dependency-free, no eval or inline styles (a strict CSP allows it). */
 (function () {
   "use strict";
   var NS = "clinic-booking";

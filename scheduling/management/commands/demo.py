@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from scheduling.management.local_redis import redis_server, wait_for_port
+from scheduling.models import BookingPage
 
 
 def demo_secret_key(folder: Path) -> str:
@@ -47,6 +48,10 @@ class Command(BaseCommand):
         sandbox_url = f"http://127.0.0.1:{sandbox_port}"
         # Healthie's webhook secret for this run: the sandbox signs with it, the app verifies.
         webhook_secret = secrets.token_urlsafe(32)
+        # The sample clinic website (integrations/sandbox/clinic_site.py) embeds the widget from
+        # another site than the app's (localhost, not 127.0.0.1), as a clinic's site would.
+        clinic_origin = f"http://localhost:{sandbox_port}"
+        self.allow_clinic_site(clinic_origin)
         env = {
             **os.environ,
             "DJANGO_DEBUG": "0",
@@ -58,6 +63,7 @@ class Command(BaseCommand):
             "SANDBOX_URL": sandbox_url,
             "SITE_URL": f"http://127.0.0.1:{port}",
             "HEALTHIE_WEBHOOK_SECRET": webhook_secret,
+            "DEMO_CLINIC_SITE_URL": f"{clinic_origin}/clinic-site/",
             # One Redis for every process: the cache (availability, its invalidation and the
             # single-flight locks) and the Celery broker (a task whose worker dies is redelivered).
             "CACHE_URL": f"{redis_url}/1",
@@ -78,6 +84,7 @@ class Command(BaseCommand):
         self.deliver_webhooks(sandbox_url, sandbox_port, port, webhook_secret)
         self.stdout.write(
             self.style.SUCCESS(f"\nDemo running: http://127.0.0.1:{port}/  (sandbox {sandbox_url})")
+            + f"\nThe widget on a sample clinic site: {clinic_origin}/clinic-site/"
             + "\nPress Ctrl-C to stop.\n"
         )
         stop = False
@@ -108,6 +115,16 @@ class Command(BaseCommand):
         ]
         if failed and not stop:
             raise SystemExit(f"demo stopped: {', '.join(failed)} exited")
+
+    def allow_clinic_site(self, origin: str) -> None:
+        """Each demo booking page lists the sample clinic site among the sites allowed to frame
+        it (BookingPage.embed_origins, as staff set it for a real clinic's site)."""
+        for page in BookingPage.objects.filter(is_active=True):
+            listed = page.embed_origins if isinstance(page.embed_origins, list) else []
+            if origin not in listed:
+                page.embed_origins = [*listed, origin]
+                page.save(update_fields=["embed_origins", "updated_at"])
+        self.stdout.write(f"Sample clinic site allowed to embed the booking pages: {origin}")
 
     def deliver_webhooks(self, sandbox_url: str, sandbox_port: int, port: int, secret: str):
         """Point the Healthie sandbox's signed webhooks at this app: a change made there with
