@@ -7,7 +7,7 @@ instants are computed from its own date, never by adding hours to a Monday.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.urls import reverse
@@ -129,6 +129,12 @@ def _instant(day: date, minutes: int, zone: ZoneInfo) -> datetime:
     )
 
 
+def _exists(day: date, minutes: int, zone: ZoneInfo) -> bool:
+    """Whether the clinic's clock shows this time on `day` (not in the hour skipped in spring)."""
+    wall = _instant(day, minutes, zone)
+    return wall.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall.replace(tzinfo=None)
+
+
 def build(
     *,
     columns: list[Column],
@@ -146,6 +152,8 @@ def build(
     by_provider = len(days) == 1
     rows = []
     for minutes in range(first, last, SLOT_MINUTES):
+        if by_provider and not _exists(days[0], minutes, zone):
+            continue  # the hour the clocks skip (2 AM on the spring change) has no row
         cells = []
         is_now = False
         for column in columns:

@@ -23,10 +23,11 @@ PATIENT_SECONDS = 300
 
 
 def providers() -> list[Provider]:
-    """The organization's providers, in Healthie's order (cached; yesterday's on an outage)."""
+    """The organization's providers by last name (cached for MEMBERS_SECONDS)."""
 
     def fetch() -> list[Provider]:
-        return healthie().organization_members()
+        members = healthie().organization_members()
+        return sorted(members, key=lambda p: (p.last_name.lower(), p.first_name.lower(), p.id))
 
     key = availability_selectors.cache_key("staff-members")
     return availability_selectors.Read(key, fetch, MEMBERS_SECONDS).value()
