@@ -549,8 +549,11 @@ def booked(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
 
 def _visit_access(booking: Booking, slug: str) -> dict:
     kwargs = {"slug": slug, "reference": booking.reference}
+    access = provisioning_selectors.visit_access(booking=booking)
     return {
-        **provisioning_selectors.visit_access(booking=booking),
+        **access,
+        # Announced to screen readers when the links arrive (booking.js, section 3).
+        "all_ready": all(part.status == part.Status.READY for part in access["parts"]),
         "url": reverse("scheduling:visit_access", kwargs=kwargs),
         "page_url": reverse("scheduling:booked", kwargs=kwargs),
     }

@@ -47,7 +47,15 @@
   focusIn(document, "[data-autofocus]");
 
   // 3. htmx swaps: announce loading, mark the region busy, then focus and announce the result.
+  //    Polling (hx-trigger="every …": the visit links, a booking being confirmed) refreshes in
+  //    the background: nothing the patient asked for, so it is neither announced as loading nor
+  //    marked busy (the links would look disabled), and it moves the focus only if it was lost.
+  function polling(elt) {
+    return !!elt && /^\s*every\s/.test(elt.getAttribute("hx-trigger") || "");
+  }
+
   document.body.addEventListener("htmx:beforeRequest", function (event) {
+    if (polling(event.detail.elt)) return;
     var source = event.detail.elt && event.detail.elt.closest("[data-loading-message]");
     say(announcer, source ? source.getAttribute("data-loading-message") + "…" : "Loading…");
     if (alerter) alerter.textContent = "";
@@ -55,12 +63,18 @@
   });
 
   document.body.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (target) target.removeAttribute("aria-busy");
     var root = document.getElementById("picker") || document.getElementById("booking-status");
-    if (!root) return;
-    root.removeAttribute("aria-busy");
-    var news = root.querySelector("[data-announce]");
+    if (root) root.removeAttribute("aria-busy");
+    // An outerHTML swap replaced the target: look in the new content instead.
+    var swapped = target && target.isConnected ? target : root;
+    if (!swapped) return;
+    var news = swapped.querySelector("[data-announce]");
     if (news) say(announcer, news.getAttribute("data-announce"));
-    focusIn(root, "[data-focus-after-swap]") || focusIn(root, "[data-autofocus]");
+    var lost = !document.activeElement || document.activeElement === document.body;
+    if (polling(event.detail.elt) && !lost) return;
+    focusIn(swapped, "[data-focus-after-swap]") || focusIn(swapped, "[data-autofocus]");
   });
 
   function failed() {
