@@ -30,6 +30,21 @@
   var announcer = document.getElementById("announcer");
   var alerter = document.getElementById("alerter");
 
+  // Texts in the page's language come from the page (base.html's data-text-* on <body>).
+  function text(name, fallback) {
+    return document.body.getAttribute("data-text-" + name) || fallback;
+  }
+
+  // The English / Español switch goes to where the patient is now (htmx may have moved the
+  // address since the page was drawn), in the other language.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-language-switch]");
+    if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey) return;
+    var here = new URL(window.location.href);
+    here.searchParams.set("lang", link.getAttribute("data-language-switch"));
+    link.href = here.pathname + here.search + here.hash;
+  });
+
   function say(region, text) {
     if (!region) return;
     region.textContent = "";
@@ -57,7 +72,7 @@
   document.body.addEventListener("htmx:beforeRequest", function (event) {
     if (polling(event.detail.elt)) return;
     var source = event.detail.elt && event.detail.elt.closest("[data-loading-message]");
-    say(announcer, source ? source.getAttribute("data-loading-message") + "…" : "Loading…");
+    say(announcer, source ? source.getAttribute("data-loading-message") + "…" : text("loading", "Loading…"));
     if (alerter) alerter.textContent = "";
     if (event.detail.target) event.detail.target.setAttribute("aria-busy", "true");
   });
@@ -80,7 +95,7 @@
   function failed() {
     var busy = document.querySelector("[aria-busy=true]");
     if (busy) busy.removeAttribute("aria-busy");
-    say(alerter, "Sorry, we couldn't load that. Please check your connection and try again.");
+    say(alerter, text("load-failed", "Sorry, we couldn't load that. Please check your connection and try again."));
   }
   document.body.addEventListener("htmx:sendError", failed);
   document.body.addEventListener("htmx:timeout", failed);
@@ -90,8 +105,8 @@
     var button = event.submitter;
     if (button && button.hasAttribute("data-submit-once")) {
       button.setAttribute("aria-disabled", "true");
-      button.textContent = "Booking…";
-      say(announcer, "Booking your appointment…");
+      button.textContent = button.getAttribute("data-working-label") || "Booking…";
+      say(announcer, button.getAttribute("data-working-message") || "Booking your appointment…");
     }
   });
 
