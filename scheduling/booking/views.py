@@ -489,6 +489,15 @@ def _booking_or_404(slug: str, reference: str) -> Booking:
     return booking
 
 
+def _next_steps(booking: Booking) -> str:
+    """What the patient should expect, as the type's plan says: a video room's link comes to
+    the confirmation page; without one, the clinic's own video call."""
+    plan = provisioning_selectors.plan_for(booking.appointment_type_id)
+    if plan is not None and plan.makes_video_room(booking.contact_type):
+        return messages.VIDEO_ROOM_NEXT_STEPS
+    return messages.CONTACT_NEXT_STEPS.get(booking.contact_type, "")
+
+
 def _calendar_description(request, booking: Booking) -> tuple[str, str]:
     """The calendar entry's text (ending with the manage link) and the manage URL."""
     manage_url = request.build_absolute_uri(
@@ -497,7 +506,7 @@ def _calendar_description(request, booking: Booking) -> tuple[str, str]:
     description = calendar_files.event_description(
         booking,
         how=messages.contact_label(booking.contact_type),
-        next_steps=messages.CONTACT_NEXT_STEPS.get(booking.contact_type, ""),
+        next_steps=_next_steps(booking),
         manage_url=manage_url,
     )
     return description, manage_url
@@ -527,7 +536,7 @@ def booked(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
             "time": timefmt.clock(clinic_local),
             "tz_label": timefmt.zone_label(clinic_tz),
         }
-    next_steps = messages.CONTACT_NEXT_STEPS.get(booking.contact_type, "")
+    next_steps = _next_steps(booking)
     context = {
         "page": booking.page,
         "booking": booking,

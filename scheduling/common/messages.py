@@ -36,15 +36,23 @@ def contact_label(contact_type: str) -> str:
 
 
 CONTACT_NEXT_STEPS = {
+    # No video room in the type's plan: the visit is the clinic's own video call.
     "Healthie Video Call": _(
-        "This is a video visit. You'll get a secure link to join; open it a few minutes early "
-        "on a device with a camera and microphone."
+        "This is a video visit in the clinic's patient portal: the clinic will send you how to "
+        "join. Open it a few minutes early on a device with a camera and microphone."
     ),
     "Phone Call": _(
         "This is a phone visit. Your provider will call you on the number you gave us."
     ),
     "In Person": _("This is an in-person visit. Please arrive 10 minutes early to check in."),
 }
+
+# A video visit whose type's plan makes a video room (provisioning): its link comes to the
+# confirmation page (and the calendar file says so too).
+VIDEO_ROOM_NEXT_STEPS = _(
+    "This is a video visit. Your secure link to join appears on your confirmation page as soon "
+    "as it's ready; open it a few minutes early on a device with a camera and microphone."
+)
 
 # The notices shown above the calendar (booking and reschedule), by their `notice` parameter.
 NOTICES = {

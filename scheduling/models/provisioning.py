@@ -16,6 +16,10 @@ def validate_exam_ids(value) -> None:
         raise ValidationError("Enter a JSON list of Qualiphy exam ids (integers), e.g. [12, 15].")
 
 
+# Healthie's contact types that are not a video call (its video ones have several names).
+NOT_VIDEO_CONTACT_TYPES = ("Phone Call", "In Person")
+
+
 class AppointmentTypePlan(models.Model):
     """The provisioning plan for one Healthie appointment type (admin-editable)."""
 
@@ -58,11 +62,17 @@ class AppointmentTypePlan(models.Model):
         says otherwise: the default requires it)."""
         return self.video == self.Video.HCW
 
-    def parts(self) -> list[str]:
+    def makes_video_room(self, contact_type: str) -> bool:
+        parts = self.parts(contact_type=contact_type)
+        return Provision.Part.BETTERPT_ROOM in parts or Provision.Part.HCW_INVITE in parts
+
+    def parts(self, contact_type: str = "") -> list[str]:
+        """What a booking of this type gets; a phone or in-person visit gets no video room."""
         parts = []
-        if self.video == self.Video.BETTERPT:
+        video = contact_type not in NOT_VIDEO_CONTACT_TYPES
+        if video and self.video == self.Video.BETTERPT:
             parts.append(Provision.Part.BETTERPT_ROOM)
-        elif self.video == self.Video.HCW:
+        elif video and self.video == self.Video.HCW:
             parts.append(Provision.Part.HCW_INVITE)
         if self.semble_questionnaire_token:
             parts.append(Provision.Part.SEMBLE_QUESTIONNAIRE)

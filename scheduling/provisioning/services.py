@@ -59,7 +59,7 @@ def provisioning_start(*, booking_id: int) -> list[int]:
     if booking.status != Booking.Status.CONFIRMED or plan is None:
         return []
     ids = []
-    for part in plan.parts():
+    for part in plan.parts(contact_type=booking.contact_type):
         provision, _ = Provision.objects.get_or_create(booking=booking, part=part)
         if provision.status == Provision.Status.PENDING:
             ids.append(provision.id)

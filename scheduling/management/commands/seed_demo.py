@@ -37,8 +37,8 @@ DEMO_PAGES = [
     },
 ]
 
-# What each type gets after booking: the video follow-up a BetterPT room and the intake
-# questionnaire; the initial consultation the questionnaire.
+# What each type gets after booking: a BetterPT room for its video visits (the initial
+# consultation's phone and in-person visits get none) and the intake questionnaire.
 DEMO_PLANS = [
     {
         "appointment_type_id": "302",
@@ -49,6 +49,7 @@ DEMO_PLANS = [
     {
         "appointment_type_id": "301",
         "label": "Initial Consultation",
+        "video": AppointmentTypePlan.Video.BETTERPT,
         "semble_questionnaire_token": "intake-form",
     },
 ]
