@@ -13,21 +13,26 @@ after a short sentence saying why (too close to the start, already rescheduled, 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.utils.translation import gettext_lazy as _
+
 from integrations.healthie.types import AppointmentSetting
 
-FALLBACK_RESCHEDULE = "Please contact the clinic to change this appointment."
-FALLBACK_CANCEL = "Please contact the clinic to cancel this appointment."
+FALLBACK_RESCHEDULE = _("Please contact the clinic to change this appointment.")
+FALLBACK_CANCEL = _("Please contact the clinic to cancel this appointment.")
 
-# Why an action is refused, as the patient reads it (before the clinic's message).
+# Why an action is refused, as the patient reads it (before the clinic's message), in the
+# language of the page that shows it (lazy).
 WHY = {
-    "cancelled": "This appointment has been cancelled.",
-    "past": "This appointment's time has passed.",
-    "not_allowed_reschedule": "This appointment can't be rescheduled online.",
-    "not_allowed_cancel": "This appointment can't be cancelled online.",
-    "too_late_reschedule": "It's too close to the appointment to reschedule online.",
-    "too_late_cancel": "It's too close to the appointment to cancel online.",
-    "cap_reached": "This appointment has already been rescheduled as many times as allowed online.",
-    "no_rules": "The clinic hasn't set up online changes for this provider.",
+    "cancelled": _("This appointment has been cancelled."),
+    "past": _("This appointment's time has passed."),
+    "not_allowed_reschedule": _("This appointment can't be rescheduled online."),
+    "not_allowed_cancel": _("This appointment can't be cancelled online."),
+    "too_late_reschedule": _("It's too close to the appointment to reschedule online."),
+    "too_late_cancel": _("It's too close to the appointment to cancel online."),
+    "cap_reached": _(
+        "This appointment has already been rescheduled as many times as allowed online."
+    ),
+    "no_rules": _("The clinic hasn't set up online changes for this provider."),
 }
 
 

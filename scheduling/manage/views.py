@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.defaults import page_not_found
 
@@ -136,23 +137,25 @@ def _history(booking: Booking) -> list[dict]:
     """What happened to the appointment since it was booked, for the patient (done changes)."""
     tz = booking.patient_timezone
     who = {
-        BookingChange.By.PATIENT: "you",
-        BookingChange.By.STAFF: "the clinic",
-        BookingChange.By.HEALTHIE: "the clinic",
+        BookingChange.By.PATIENT: _("you"),
+        BookingChange.By.STAFF: _("the clinic"),
+        BookingChange.By.HEALTHIE: _("the clinic"),
     }
     rows = []
     for change in selectors.changes_done(booking=booking):
         at = _when(change.done_at or change.created_at, tz)
-        row = {"by": who[change.by], "at": f"{at['date']} at {at['time']}"}
+        row = {"by": who[change.by], "at": _("%(date)s at %(time)s") % at}
         if change.kind == BookingChange.Kind.RESCHEDULE:
             old, new = _when(change.old_start, tz), _when(change.new_start, tz)
-            row["text"] = (
-                f"Moved from {old['date']} at {old['time']} to {new['date']} at {new['time']}"
-            )
+            row["text"] = _("Moved from %(old_date)s at %(old_time)s to %(date)s at %(time)s") % {
+                "old_date": old["date"],
+                "old_time": old["time"],
+                **new,
+            }
         elif change.kind == BookingChange.Kind.CANCEL:
-            row["text"] = "Cancelled"
+            row["text"] = _("Cancelled")
         else:
-            row["text"] = "Reinstated"
+            row["text"] = _("Reinstated")
         rows.append(row)
     return rows
 

@@ -17,10 +17,13 @@ def carry_language(url: str) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def language_choices(context, url: str = "") -> list[dict]:
-    """Each language with the URL of this page in it (`url`, or the request's own URL)."""
+def language_choices(context, bare: bool = False) -> list[dict]:
+    """Each language with a link to this same page in it: relative (`?...&lang=es`), so the
+    page never repeats its path (a manage token, a mistyped link on a 404); `bare` keeps only
+    the language (the error pages repeat none of the request)."""
     request = context.get("request")
-    here = url or (request.get_full_path() if request else "")
+    query = "" if bare or request is None else request.META.get("QUERY_STRING", "")
+    here = f"?{query}"
     current = translation.get_language()
     return [
         {
@@ -31,3 +34,9 @@ def language_choices(context, url: str = "") -> list[dict]:
         }
         for code, name in settings.LANGUAGES
     ]
+
+
+@register.simple_tag
+def get_chosen_language() -> str:
+    """The language chosen with ?lang= ("" when the page follows the browser)."""
+    return language.chosen()
