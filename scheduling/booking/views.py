@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from integrations.errors import VendorError
@@ -175,7 +176,7 @@ def step_provider(request: HttpRequest, slug: str) -> HttpResponse:
     if _first_missing_step(state) != "provider":
         return _onward(state)
     choices = [
-        _choice(p.name or f"Provider {p.id}", state.url("calendar", provider=p.id))
+        _choice(p.name or _("Provider %(id)s") % {"id": p.id}, state.url("calendar", provider=p.id))
         for p in availability_selectors.providers_for_page(page=page)
     ]
     if page.offer_first_available:
