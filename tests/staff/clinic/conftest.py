@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from scheduling.staff.access import CLINIC_ADMIN, FRONT_DESK
+from tests.scheduling.conftest import booked, plan  # noqa: F401 - shared fixtures
 
 
 @pytest.fixture(autouse=True)
