@@ -31,6 +31,15 @@ def demo_secret_key(folder: Path) -> str:
     return path.read_text().strip()
 
 
+def staff_user_command() -> str:
+    """How to create a staff login for this demo: manage.py as `make demo` runs it (DEBUG on
+    for a one-off command, the same SQLite file); the password is generated and printed."""
+    python = Path(sys.executable)
+    venv = Path(settings.BASE_DIR) / ".venv"
+    shown = ".venv/bin/python" if venv in python.parents else str(python)
+    return f"DJANGO_DEBUG=1 {shown} manage.py create_staff_user frontdesk --role front-desk"
+
+
 class Command(BaseCommand):
     help = "Run the demo: Redis, sandbox, Celery worker and gunicorn (Ctrl-C stops them all)."
 
@@ -85,6 +94,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"\nDemo running: http://127.0.0.1:{port}/  (sandbox {sandbox_url})")
             + f"\nThe widget on a sample clinic site: {clinic_origin}/clinic-site/"
+            + f"\nStaff console: http://127.0.0.1:{port}/staff/  (a login, in another shell:"
+            + f"\n  {staff_user_command()})"
             + "\nPress Ctrl-C to stop.\n"
         )
         stop = False
