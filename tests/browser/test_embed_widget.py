@@ -13,7 +13,7 @@ the loader filters anything) and every `clinic-booking:*` DOM event the loader d
 import re
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,7 @@ from playwright.sync_api import Frame, Locator, Page, expect
 from integrations.sandbox.server import make_server
 from scheduling.models import Booking, BookingPage
 from tests.browser.conftest import CLOCK, FULL_DATE, spoken_date, spoken_time
+from tests.scheduling.conftest import DAYS_AHEAD, days_ahead
 
 PATIENT = {
     "First name": "Grace",
@@ -33,6 +34,7 @@ PATIENT = {
 }
 PROTOCOL_KEYS = {"source", "type", "height", "step"}
 DESKTOP = {"width": 1280, "height": 800}
+CLINIC_ZONE = "America/New_York"
 
 # In the host page, before its own scripts: what reaches it, as the page itself sees it.
 RECORD = """
@@ -138,14 +140,36 @@ def events(page: Page, name: str | None = None) -> list[dict]:
     return [e for e in found if name is None or e["name"] == name]
 
 
-def test_a_patient_books_inside_the_clinic_site_widget(clinic_sites, host_page, app_server):
-    allowed, _ = clinic_sites
-    page = host_page
-    page.goto(f"{allowed.origin}/clinic-site/")
-    iframe, frame = widget(page)
-    assert iframe.get_attribute("src").startswith(f"{app_server}/book/riverside/?")
-    assert frame.evaluate(COOKIE_PROBE) == ""  # third-party cookies are blocked here
+def open_day_from(frame: Frame, earliest: date) -> Locator:
+    """The frame's first open day on or after `earliest`, moving on a month at a time."""
+    for _ in range(3):
+        days = frame.get_by_role("table").get_by_role("button", name=FULL_DATE, disabled=False)
+        for index in range(days.count()):
+            label = days.nth(index).get_attribute("aria-label")
+            if datetime.strptime(label, "%A, %B %d, %Y").date() >= earliest:
+                return days.nth(index)
+        caption = frame.get_by_role("table").locator("caption").inner_text()
+        frame.get_by_role("link", name=re.compile(r"^Next month")).click()
+        expect(frame.get_by_role("table").locator("caption")).not_to_have_text(caption)
+    pytest.fail(f"no open day from {earliest}")
 
+
+def pick_a_time(page: Page, iframe: Locator, frame: Frame, path: str, heights: dict) -> None:
+    """A day past every notice window (so the moves and the cancel that follow are allowed),
+    then its first time; the frame fits its content once the times are shown."""
+    day = open_day_from(frame, days_ahead(DAYS_AHEAD, CLINIC_ZONE))
+    day_name = day.get_attribute("aria-label")
+    day.click()
+    times = frame.get_by_role("region", name=f"Times on {day_name}")
+    expect(times).to_be_visible()
+    frame.wait_for_url(re.compile(path))  # htmx pushed the step's URL
+    heights[path] = fits(page, iframe, frame, path)
+    times.get_by_role("button", name=CLOCK).first.click()
+
+
+def book_in_widget(page: Page, iframe: Locator, frame: Frame) -> dict:
+    """Type, provider, a day and time, details, confirm, inside the widget, checking at each
+    step that the iframe is as tall as its content; returns the heights by step."""
     heights = {}
     arrive(frame, r"/book/riverside/\?", "What would you like to book?")
     heights["type"] = fits(page, iframe, frame, "type")
@@ -155,16 +179,8 @@ def test_a_patient_books_inside_the_clinic_site_widget(clinic_sites, host_page, 
     frame.get_by_role("link", name=re.compile(r"Maya Chen")).click()
     arrive(frame, r"/book/riverside/calendar/\?", "Choose a date and time")
     heights["calendar"] = fits(page, iframe, frame, "calendar")
-
-    open_day = frame.get_by_role("table").get_by_role("button", name=FULL_DATE, disabled=False)
-    day_name = open_day.first.get_attribute("aria-label")
-    open_day.first.click()
-    times = frame.get_by_role("region", name=f"Times on {day_name}")
-    expect(times).to_be_visible()
-    frame.wait_for_url(re.compile(r"/book/riverside/times/\?"))  # htmx pushed the step's URL
-    heights["times"] = fits(page, iframe, frame, "times")
-    times.get_by_role("button", name=CLOCK).first.click()
-
+    pick_a_time(page, iframe, frame, r"/book/riverside/times/\?", heights)
+    heights["times"] = heights.pop(r"/book/riverside/times/\?")
     arrive(frame, r"/book/riverside/details/\?", "Your details")
     heights["details"] = fits(page, iframe, frame, "details")
     for label, value in PATIENT.items():
@@ -175,6 +191,18 @@ def test_a_patient_books_inside_the_clinic_site_widget(clinic_sites, host_page, 
     frame.get_by_role("button", name="Confirm booking").click()
     arrive(frame, r"/book/riverside/booked/[^/?]+/(\?lang=[a-z]+)?$", "You're booked")
     heights["confirmation"] = fits(page, iframe, frame, "confirmation")
+    return heights
+
+
+def test_a_patient_books_inside_the_clinic_site_widget(clinic_sites, host_page, app_server):
+    allowed, _ = clinic_sites
+    page = host_page
+    page.goto(f"{allowed.origin}/clinic-site/")
+    iframe, frame = widget(page)
+    assert iframe.get_attribute("src").startswith(f"{app_server}/book/riverside/?")
+    assert frame.evaluate(COOKIE_PROBE) == ""  # third-party cookies are blocked here
+
+    heights = book_in_widget(page, iframe, frame)
 
     # The iframe followed its content: the times step is far taller than the first step.
     assert heights["times"] > heights["type"] + 200, heights
@@ -339,3 +367,61 @@ def widget_in(page: Page) -> tuple[Locator, Frame]:
     frame = iframe.element_handle().content_frame()
     assert frame is not None
     return iframe, frame
+
+
+def test_moving_and_cancelling_inside_the_widget_tell_the_host(clinic_sites, host_page, app_server):
+    allowed, _ = clinic_sites
+    page = host_page
+    page.goto(f"{allowed.origin}/clinic-site/")
+    iframe, frame = widget(page)
+    book_in_widget(page, iframe, frame)
+    heights = {}
+
+    frame.get_by_role("link", name="Reschedule or cancel").click()
+    arrive(frame, r"/manage/[^/]+/(\?lang=[a-z]+)?$", "Your appointment")
+    frame.get_by_role("link", name="Reschedule", exact=True).click()
+    arrive(frame, r"/manage/[^/]+/reschedule/\?", "Choose a new date and time")
+    pick_a_time(page, iframe, frame, r"/manage/[^/]+/reschedule/times/\?", heights)
+    arrive(frame, r"/manage/[^/]+/reschedule/review/\?", "Confirm your new time")
+    fits(page, iframe, frame, "reschedule review")
+    frame.get_by_role("button", name="Confirm new time").click()
+    arrive(frame, r"/booked/[^/?]+/\?changed=rescheduled", "Your new time is booked")
+    fits(page, iframe, frame, "rescheduled")
+
+    frame.get_by_role("link", name="Reschedule or cancel").click()
+    arrive(frame, r"/manage/[^/]+/(\?lang=[a-z]+)?$", "Your appointment")
+    frame.get_by_role("link", name="Cancel appointment").click()
+    arrive(frame, r"/manage/[^/]+/cancel/", "Cancel your appointment?")
+    frame.get_by_role("button", name="Cancel appointment").click()
+    arrive(frame, r"/booked/[^/?]+/\?changed=cancelled", "Your appointment is cancelled")
+    fits(page, iframe, frame, "cancelled")
+    page.wait_for_function("window.hostEvents.some(e => e.name === 'clinic-booking:cancelled')")
+
+    outcomes = [
+        (e["name"], e["detail"])
+        for e in events(page)
+        if e["name"] not in ("clinic-booking:resize", "clinic-booking:step")
+    ]
+    assert outcomes == [
+        ("clinic-booking:booked", {"type": "booked"}),
+        ("clinic-booking:rescheduled", {"type": "rescheduled"}),
+        ("clinic-booking:cancelled", {"type": "cancelled"}),
+    ]
+    steps = [e["detail"]["step"] for e in events(page, "clinic-booking:step")]
+    assert steps[steps.index("confirmation") + 1 :] == [
+        "manage",
+        "reschedule",
+        "reschedule-times",
+        "reschedule-review",
+        "confirmation",
+        "manage",
+        "cancel",
+        "confirmation",
+    ]
+    booking = Booking.objects.get()
+    raw = [m["data"] for m in page.evaluate("window.rawMessages")]
+    for message in raw:
+        assert set(message) <= PROTOCOL_KEYS, message
+        assert booking.reference not in repr(message) and booking.manage_token not in repr(message)
+    assert booking.status == Booking.Status.CANCELLED
+    assert page.errors == []
