@@ -235,14 +235,17 @@ class BookingPageForm(forms.ModelForm):
         )
 
     def clean_provider_ids(self) -> list[str]:
-        return [str(v) for v in self.cleaned_data.get("provider_ids") or []]
+        return self._in_page_order("provider_ids")
 
     def clean_appointment_type_ids(self) -> list[str]:
-        # The page offers types in this order: those it had keep their places, new ones follow
-        # in Healthie's order.
-        picked = set(self.cleaned_data.get("appointment_type_ids") or [])
-        kept = [str(i) for i in self.instance.appointment_type_ids or [] if str(i) in picked]
-        listed = [value for value, _ in self.fields["appointment_type_ids"].choices]
+        return self._in_page_order("appointment_type_ids")
+
+    def _in_page_order(self, name: str) -> list[str]:
+        """The page offers its providers and types in this order: those it had keep their
+        places, new ones follow in Healthie's order."""
+        picked = {str(v) for v in self.cleaned_data.get(name) or []}
+        kept = [str(i) for i in getattr(self.instance, name) or [] if str(i) in picked]
+        listed = [value for value, _ in self.fields[name].choices]
         return kept + [value for value in listed if value in picked and value not in kept]
 
 
