@@ -150,16 +150,17 @@ class Read:
         return _upstream(lambda: cached_call(self.key, self.fetch, timeout=self.timeout))
 
 
-def side_by_side(*reads: Read) -> None:
+def side_by_side(*reads: Read) -> dict[str, Any]:
     """Fill the cache for the reads a page needs, the misses at the same time, so a page that
-    misses twice waits for one Healthie round trip instead of two."""
+    misses twice waits for one Healthie round trip instead of two. Returns what it found or
+    fetched, by key (a single miss is left to its read)."""
     found = cache.get_many([read.key for read in reads])
     missing = [read for read in reads if read.key not in found]
     if len(missing) < 2:
-        return
+        return found
     with ThreadPoolExecutor(max_workers=len(missing)) as pool:
-        for future in [pool.submit(read.value) for read in missing]:
-            future.result()
+        futures = {read.key: pool.submit(read.value) for read in missing}
+        return {**found, **{key: future.result() for key, future in futures.items()}}
 
 
 def search_window(tz: str) -> tuple[date, date]:
@@ -282,7 +283,9 @@ def _scope(page: BookingPage, appointment_type_id: str, contact_type: str, provi
     )
 
 
-def _days(*, page, appointment_type_id, contact_type, provider_ids, tz, month=None) -> DaysRead:
+def _days(
+    *, page, appointment_type_id, contact_type, provider_ids, tz, scope, month=None
+) -> DaysRead:
     def fetch_days(*, start: date, end: date) -> list[date]:
         return healthie().days_available(
             appointment_type_id=appointment_type_id,
@@ -293,11 +296,10 @@ def _days(*, page, appointment_type_id, contact_type, provider_ids, tz, month=No
             **_availability_args(provider_ids, page.org_level),
         )
 
-    scope = _scope(page, appointment_type_id, contact_type, provider_ids)
     return days_read("days", scope, tz, month, fetch_days)
 
 
-def _times(*, page, appointment_type_id, contact_type, provider_ids, tz, day) -> Read:
+def _times(*, page, appointment_type_id, contact_type, provider_ids, tz, scope, day) -> Read:
     def fetch() -> list[tuple[str, str]]:
         slots = healthie().available_slots(
             appointment_type_id=appointment_type_id,
@@ -308,48 +310,92 @@ def _times(*, page, appointment_type_id, contact_type, provider_ids, tz, day) ->
         )
         return [(s.start.isoformat(), s.provider_id) for s in slots]
 
-    scope = _scope(page, appointment_type_id, contact_type, provider_ids)
     key = cache_key("times", *scope, day.isoformat(), tz)
     return Read(key, fetch, conf.availability_cache_seconds())
 
 
-def open_days(*, month: date, **query) -> list[date]:
-    """Days of `month` (in `tz`) with open time (Healthie's daysAvailableForRange), cached.
+class Picker:
+    """One view's availability reads for one page, type, contact type, providers and zone:
+    the providers' versions read once, the cached days and times read in one round trip
+    (`prefetch`), the misses fetched side by side. Lives for one request only.
 
     `query`: page, appointment_type_id, contact_type, provider_ids, tz."""
-    return days_of_month(_days(**query), lambda m: _days(**query, month=m), month)
+
+    def __init__(self, **query):
+        self.query = query
+        self.scope = _scope(
+            query["page"], query["appointment_type_id"], query["contact_type"],
+            query["provider_ids"],
+        )  # fmt: skip
+        self._found: dict[str, Any] = {}
+
+    def days_read(self, month: date | None = None) -> DaysRead:
+        return _days(**self.query, scope=self.scope, month=month)
+
+    def times_read(self, day: date) -> Read:
+        return _times(**self.query, scope=self.scope, day=day)
+
+    def prefetch(self, day: date | None) -> None:
+        """The window's days and `day`'s times from the cache at once; both fetched side by
+        side when both are missing."""
+        reads = [self.days_read()] + ([self.times_read(day)] if day is not None else [])
+        self._found.update(side_by_side(*reads))
+
+    def value(self, read: Read) -> Any:
+        if read.key not in self._found:
+            self._found[read.key] = read.value()
+        return self._found[read.key]
+
+    def dates(self, read: DaysRead) -> list[date]:
+        return [date.fromisoformat(x) for x in self.value(read)]
+
+    def open_days(self, month: date) -> list[date]:
+        """Days of `month` with open time: from the window's answer when it covers the month."""
+        window = self.days_read()
+        read = window if window.covers(month) else self.days_read(month)
+        return [d for d in self.dates(read) if d.replace(day=1) == month]
+
+    def first_open_day(self) -> date | None:
+        """The patient-zone day of the next open slot in the search window."""
+        today = timezone.now().astimezone(_zone(self.query["tz"])).date()
+        return next((d for d in self.dates(self.days_read()) if d >= today), None)
+
+    def open_times(self, day: date, keep_hold_token: str | None = None) -> list["OpenSlot"]:
+        """Open start times on `day` (in `tz`): Healthie's availableSlotsForRange for that one
+        day, cached, minus the slots other patients hold right now (the hold `keep_hold_token`
+        is the patient's own and stays visible)."""
+        provider_ids, tz = self.query["provider_ids"], self.query["tz"]
+        raw = self.value(self.times_read(day))
+        wanted = set(provider_ids)
+        pairs = [(datetime.fromisoformat(s), p) for s, p in raw if p in wanted]
+        pairs = [(s, p) for s, p in pairs if s.astimezone(_zone(tz)).date() == day]
+        held = held_slots(
+            provider_ids=provider_ids, starts=[s for s, _ in pairs], keep=keep_hold_token
+        )
+        order = {p: i for i, p in enumerate(provider_ids)}
+        by_start: dict[datetime, list[str]] = {}
+        for start, provider_id in pairs:
+            if (provider_id, start) not in held:
+                by_start.setdefault(start, []).append(provider_id)
+        return [
+            OpenSlot(start=start, provider_ids=tuple(sorted(set(ids), key=order.__getitem__)))
+            for start, ids in sorted(by_start.items())
+        ]
+
+
+def open_days(*, month: date, **query) -> list[date]:
+    """Days of `month` (in `tz`) with open time (Healthie's daysAvailableForRange), cached."""
+    return Picker(**query).open_days(month)
 
 
 def first_open_day(**query) -> date | None:
     """The patient-zone day of the next open slot in the search window, cached."""
-    return first_day(_days(**query), query["tz"])
-
-
-def prefetch_picker(*, day: date | None, **query) -> None:
-    """The window's days and `day`'s times at once, when both are missing."""
-    if day is not None:
-        side_by_side(_days(**query), _times(**query, day=day))
+    return Picker(**query).first_open_day()
 
 
 def open_times(*, day: date, keep_hold_token: str | None = None, **query) -> list[OpenSlot]:
-    """Open start times on `day` (in `tz`): Healthie's availableSlotsForRange for that one day,
-    cached, minus the slots other patients hold right now (the hold `keep_hold_token` is the
-    patient's own and stays visible)."""
-    provider_ids, tz = query["provider_ids"], query["tz"]
-    raw = _times(**query, day=day).value()
-    wanted = set(provider_ids)
-    pairs = [(datetime.fromisoformat(s), p) for s, p in raw if p in wanted]
-    pairs = [(s, p) for s, p in pairs if s.astimezone(_zone(tz)).date() == day]
-    held = held_slots(provider_ids=provider_ids, starts=[s for s, _ in pairs], keep=keep_hold_token)
-    order = {p: i for i, p in enumerate(provider_ids)}
-    by_start: dict[datetime, list[str]] = {}
-    for start, provider_id in pairs:
-        if (provider_id, start) not in held:
-            by_start.setdefault(start, []).append(provider_id)
-    return [
-        OpenSlot(start=start, provider_ids=tuple(sorted(set(ids), key=order.__getitem__)))
-        for start, ids in sorted(by_start.items())
-    ]
+    """Open start times on `day` (Picker.open_times), for one read."""
+    return Picker(**query).open_times(day, keep_hold_token)
 
 
 def held_slots(

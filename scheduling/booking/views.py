@@ -197,26 +197,23 @@ def _availability_args(state: FlowState) -> dict:
 
 def _picker_context(state: FlowState, types) -> dict:
     """The month grid, and the times of the chosen day when there is one."""
-    availability_selectors.prefetch_picker(**_availability_args(state), day=state.day)
+    reads = availability_selectors.Picker(**_availability_args(state))
+    reads.prefetch(state.day)
     state, picker = pages.month_picker(
         state,
         today=timezone.now().astimezone(ZoneInfo(state.tz)).date(),
         calendar_step="calendar",
-        first_open_day=lambda: availability_selectors.first_open_day(**_availability_args(state)),
-        open_days=lambda month: availability_selectors.open_days(
-            **_availability_args(state), month=month
-        ),
+        first_open_day=reads.first_open_day,
+        open_days=reads.open_days,
     )
     context = {**_common(state, types), **picker}
     if state.day:
-        context.update(_times_context(state))
+        context.update(_times_context(state, reads))
     return context
 
 
-def _times_context(state: FlowState) -> dict:
-    slots = availability_selectors.open_times(
-        **_availability_args(state), day=state.day, keep_hold_token=state.hold or None
-    )
+def _times_context(state: FlowState, reads: availability_selectors.Picker) -> dict:
+    slots = reads.open_times(state.day, keep_hold_token=state.hold or None)
     token = TimesToken(
         page=state.page.slug,
         type=state.type_id,

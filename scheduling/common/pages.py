@@ -5,12 +5,14 @@ Healthie cannot answer, and the day-and-time picker. The texts live in common.me
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
-from functools import wraps
+from functools import lru_cache, wraps
 from math import ceil
 
 from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import get_language
 from django.views.defaults import page_not_found
 from django_htmx.http import push_url
 
@@ -192,7 +194,7 @@ def month_picker(state, *, today: date, calendar_step: str, first_open_day, open
     return state, {
         "state": state,
         "month_label": timefmt.month_name(month),
-        "weeks": timefmt.month_grid(month, days, today, state.day),
+        "month_rows": month_rows(month, days, today, state.day),
         "has_open_days": bool(days),
         "prev_url": state.url(calendar_step, month=previous, day="") if month > this_month else "",
         "prev_label": timefmt.month_name(previous),
@@ -216,8 +218,39 @@ def day_times(state, starts: list, *, times_token: str, hold_url: str) -> dict:
     """The picker's times of `state.day`, grouped by part of day, and the form that holds one."""
     return {
         "day_label": timefmt.full_date(state.day),
-        "time_groups": timefmt.grouped_times(starts, state.tz),
+        "time_list": time_list(starts, state.tz),
         "time_count": len(starts),
         "times_token": times_token,
         "hold_url": hold_url,
     }
+
+
+# The picker's two big loops (a month's ~42 day buttons, a day's time buttons) are most of a
+# picker view's rendering time, yet the same few inputs come back for every patient looking at
+# the same month or day. Each is rendered once per process for its exact inputs, the data
+# included (open days, the open times left after holds), and reused: nothing can go stale, as
+# any change in what is offered is a different key. Bounded, least recently used first out.
+PICKER_RENDERS_KEPT = 512
+
+
+def month_rows(month: date, open_days, today: date, selected: date | None) -> str:
+    """The calendar's week rows (`calendar.html#month_rows`) for `month`."""
+    in_month = frozenset(d for d in open_days if d.replace(day=1) == month)
+    return _month_rows(get_language(), month, in_month, today, selected)
+
+
+@lru_cache(maxsize=PICKER_RENDERS_KEPT)
+def _month_rows(language, month: date, open_days: frozenset, today: date, selected) -> str:
+    weeks = timefmt.month_grid(month, set(open_days), today, selected)
+    return render_to_string("scheduling/calendar.html#month_rows", {"weeks": weeks})
+
+
+def time_list(starts: list, tz: str) -> str:
+    """A day's time buttons (`calendar.html#time_list`), grouped by part of day; "" when none."""
+    return _time_list(get_language(), tz, tuple(starts)) if starts else ""
+
+
+@lru_cache(maxsize=PICKER_RENDERS_KEPT)
+def _time_list(language, tz: str, starts: tuple) -> str:
+    groups = timefmt.grouped_times(list(starts), tz)
+    return render_to_string("scheduling/calendar.html#time_list", {"time_groups": groups})
