@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from integrations.healthie.client import HealthieClient
 from scheduling.models import Booking, BookingChange, Provision
+from scheduling.sync import services as sync_services
 from tests.scheduling.html import Page
 from tests.scheduling.manage.helpers import book
 from tests.staff.desk.helpers import form_key
@@ -148,3 +149,17 @@ def test_appointments_the_app_does_not_keep_are_read_only(desk, sandbox, pages):
     desk.handler.enforce_csrf_checks = False
     assert desk.post("/staff/appointments/50001/cancel/", {"key": "0" * 32}).status_code == 404
     assert in_healthie("50001").pm_status is None
+
+
+def test_staff_reschedule_a_visit_made_in_healthie_once_mirrored(desk, sandbox, pages):
+    """The sync mirrors a seeded consultation (its plan asks for it): it has no booking page,
+    so no local hold; Healthie's own availability check still applies."""
+    outcome, booking = sync_services.appointment_sync(appointment_id="50001")
+    assert outcome == "mirrored" and booking.page_id is None
+    panel = Page(desk.get("/staff/appointments/50001/"))
+    assert "Made in Healthie (mirrored)" in panel.text
+    slot = open_times(desk, "50001")[0]
+    assert post_reschedule(desk, "50001", {"slot": slot}).status_code == 302
+    assert in_healthie("50001").start == datetime.fromisoformat(slot)
+    change = BookingChange.objects.get(booking=booking, by=By.STAFF)
+    assert change.state == State.DONE and change.staff_user == desk.user
