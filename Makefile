@@ -6,7 +6,7 @@ PORT ?= 8000
 SANDBOX_PORT ?= 8100
 PYTEST_ARGS ?=
 
-.PHONY: install system-packages demo test lint lock clean
+.PHONY: install system-packages demo test lint lock messages clean
 
 # Debian packages: Redis (broker and cache) for the demo and the tests, Chromium for the
 # browser tests.
@@ -53,6 +53,16 @@ lock:
 	$(PY) -m pip install --quiet uv
 	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 -o requirements.lock
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements-dev.lock
+
+# The patient pages' Spanish texts (locale/es): collect the marked strings into the .po (needs
+# GNU gettext's xgettext, only here), then compile the .mo, which is committed so that no other
+# machine needs gettext (tests/scheduling/i18n/test_catalogue.py fails when it is stale).
+MESSAGES_IGNORE := .venv/* node_modules/* staticfiles/* tests/* bench/* integrations/* config/* \
+	templates/staff/* scheduling/staff/* scheduling/sync/* scheduling/management/* scheduling/admin.py
+messages: install
+	DJANGO_DEBUG=1 $(PY) manage.py makemessages --locale=es --no-location --no-obsolete \
+		$(addprefix --ignore=,$(MESSAGES_IGNORE))
+	$(PY) -c "import polib; polib.pofile('locale/es/LC_MESSAGES/django.po').save_as_mofile('locale/es/LC_MESSAGES/django.mo')"
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles demo.sqlite3 demo.sqlite3-wal demo.sqlite3-shm .demo
