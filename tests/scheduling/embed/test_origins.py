@@ -4,8 +4,9 @@ reaches the Content-Security-Policy header."""
 
 import pytest
 from django.test import Client, override_settings
+from django.urls import resolve
 
-from scheduling.common.origin import clean_origins, normalise_origin
+from scheduling.common.origin import clean_origins, frame_ancestors, normalise_origin
 from scheduling.models import BookingPage
 from tests.scheduling.conftest import hidden
 from tests.security.helpers import confirmed, policy
@@ -111,3 +112,14 @@ def test_an_htmx_swap_reads_no_page_list(listed, patient, django_assert_num_quer
         HTTP_HX_HISTORY_RESTORE_REQUEST="true",
     )
     assert RIVERSIDE in policy(restore)["frame-ancestors"]
+
+
+def test_a_view_outside_embeddable_reads_the_page_from_its_url(listed, rf):
+    """For pages answered elsewhere (an error page, say): frame_ancestors(request) finds the
+    booking page from the URL the request resolved to."""
+    request = rf.get("/book/dr-chen/calendar/")
+    request.resolver_match = resolve("/book/dr-chen/calendar/")
+    assert frame_ancestors(request) == ["'self'", CHEN]
+    unresolved = rf.get("/nowhere/")
+    unresolved.resolver_match = None
+    assert frame_ancestors(unresolved) == ["'self'"]
