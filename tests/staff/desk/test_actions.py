@@ -163,3 +163,21 @@ def test_staff_reschedule_a_visit_made_in_healthie_once_mirrored(desk, sandbox, 
     assert in_healthie("50001").start == datetime.fromisoformat(slot)
     change = BookingChange.objects.get(booking=booking, by=By.STAFF)
     assert change.state == State.DONE and change.staff_user == desk.user
+
+
+def test_unreadable_reschedule_forms_are_answered_400(desk, sandbox, pages):
+    booking = book()
+    for data in (
+        {"date": "2026-99-99", "time": "10:00", "override": "on"},
+        {"date": "", "time": "", "override": "on"},
+        {"slot": "not-a-time"},
+        {"slot": "2026-12-09T10:00:00"},  # no offset: which zone?
+    ):
+        response = post_reschedule(desk, booking.healthie_appointment_id, data)
+        assert response.status_code == 400, data
+        assert Page(response).find_all("heading", re.compile("^Reschedule"))
+    response = post_reschedule(desk, booking.healthie_appointment_id, {"slot": "x", "key": "k"})
+    assert response.status_code == 400
+    assert "This form is out of date" in Page(response).text
+    assert in_healthie(booking.healthie_appointment_id).start == booking.start
+    assert not BookingChange.objects.filter(booking=booking).exists()
