@@ -299,7 +299,7 @@ PREFILLED_HOST = """<!doctype html>
 <body><main>
 <div data-booking-page="riverside" data-name="Grace Brewster Hopper"
   data-email="grace.hopper@example.com" data-phone="555-987-6543" data-appointment-type="302"
-  data-language="es" data-colour="#8a2be2"></div>
+  data-colour="#8a2be2"></div>
 <script src="{app}/embed.js" async></script>
 </main></body></html>"""
 
@@ -331,7 +331,7 @@ class OnePageSite:
         self.server.server_close()
 
 
-def test_prefill_language_and_colour_travel_into_the_frame(clinic_sites, host_page, app_server):
+def test_prefill_and_colour_travel_into_the_frame(clinic_sites, host_page, app_server):
     site = OnePageSite(PREFILLED_HOST.replace("{app}", app_server))
     BookingPage.objects.filter(slug="riverside").update(embed_origins=[site.origin])
     page = host_page
@@ -345,20 +345,37 @@ def test_prefill_language_and_colour_travel_into_the_frame(clinic_sites, host_pa
             "email=grace.hopper%40example.com",
             "phone=555-987-6543",
             "type=302",
-            "lang=es",
             "tz=America%2FChicago",
         ):
             assert part in src, (part, src)
-        expect(iframe).to_have_attribute("title", "Reservar una cita")
         # The appointment type was chosen: the frame starts at the provider step, in the colour.
-        frame.wait_for_url(re.compile(r"/book/riverside/provider/\?"))
+        arrive(frame, r"/book/riverside/provider/\?", "Who would you like to see?")
         frame.wait_for_function(
             "getComputedStyle(document.documentElement).getPropertyValue('--brand').trim()"
             " === '#8a2be2'"
         )
         fits(page, iframe, frame, "provider")
+        frame.get_by_role("link", name=re.compile(r"Maya Chen")).click()
+        arrive(frame, r"/book/riverside/calendar/\?", "Choose a date and time")
+        pick_a_time(page, iframe, frame, r"/book/riverside/times/\?", {})
+        arrive(frame, r"/book/riverside/details/\?", "Your details")
+        filled = {**PATIENT, "Last name": "Brewster Hopper"}  # data-name, split
+        for label, value in filled.items():
+            expect(frame.get_by_label(label, exact=True)).to_have_value(value)
     finally:
         site.close()
+
+
+def test_the_language_passes_through_the_widget(clinic_sites, host_page, app_server):
+    allowed, _ = clinic_sites
+    page = host_page
+    page.goto(f"{allowed.origin}/clinic-site/?lang=es")
+    iframe, frame = widget_in(page)
+    expect(iframe).to_have_attribute("title", "Reservar una cita")
+    assert "lang=es" in iframe.get_attribute("src")
+    frame.wait_for_url(re.compile(r"/book/riverside/"))
+    expect(frame.locator("html")).to_have_attribute("lang", "es")
+    fits(page, iframe, frame, "type, in Spanish")
 
 
 def widget_in(page: Page) -> tuple[Locator, Frame]:
