@@ -115,7 +115,7 @@ def widget(page: Page) -> tuple[Locator, Frame]:
 def fits(page: Page, iframe: Locator, frame: Frame, step: str) -> int:
     """Waits until the iframe is exactly as tall as the frame's content and the frame does not
     scroll inside; returns that height."""
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 10
     while True:
         outer = iframe.evaluate("el => el.getBoundingClientRect().height")
         inner = frame.evaluate(
