@@ -2,13 +2,16 @@
 
 Parameters: type, contact, provider (an id or "any"), month (YYYY-MM), day (YYYY-MM-DD), tz (IANA)
 and the prefill fields first_name, last_name, email, phone. Unknown or invalid values are dropped,
-so a shared or hand-edited link lands on the first step that still needs an answer.
+so a shared or hand-edited link lands on the first step that still needs an answer. Prefill is read
+only on entry (the views put it aside, booking.prefill): the URLs written here carry its key, `pf`,
+never the values.
 """
 
 from dataclasses import dataclass, field, replace
 from datetime import date
 
 from integrations.healthie.types import AppointmentType
+from scheduling.booking import prefill
 from scheduling.common import conf, timefmt
 from scheduling.common.messages import NOTICES
 from scheduling.common.stepstate import StepState
@@ -28,7 +31,8 @@ class FlowState(StepState):
     day: date | None = None
     tz: str = ""
     tz_detected: bool = False  # the tz came from the request (browser or patient), not a default
-    prefill: dict[str, str] = field(default_factory=dict)
+    prefill: dict[str, str] = field(default_factory=dict)  # on entry only; never written back
+    prefill_key: str = ""  # where the views put the prefill aside (booking.prefill)
     notice: str = ""
     hold: str = ""  # the patient's current hold token, kept while they browse times
 
@@ -65,6 +69,7 @@ class FlowState(StepState):
             tz=tz if tz_detected else "",
             tz_detected=tz_detected,
             prefill={k: query.get(k, "")[:254] for k in PREFILL_FIELDS if query.get(k)},
+            prefill_key=prefill.valid_key(query.get(prefill.PARAM, "")),
             notice=notice if notice in NOTICES else "",
             hold=query.get("hold", "")[:64],
         )
@@ -91,7 +96,7 @@ class FlowState(StepState):
             **self._dates(),
             "tz": self.tz if self.tz_detected else "",
             "hold": self.hold,
-            **self.prefill,
+            prefill.PARAM: self.prefill_key,
         }
 
     def _url_kwargs(self) -> dict[str, str]:

@@ -31,6 +31,7 @@ class TimesToken(PageStep):
     tz: str
     tz_detected: bool = True
     hold: str = ""
+    prefill: str = ""  # the key of the prefill put aside on entry (booking.prefill), if any
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class DetailsToken(PageStep):
     start: str
     tz: str
     tz_detected: bool
+    prefill: str = ""  # as in TimesToken: only the key, kept for the way back to the times
 
     @property
     def start_at(self) -> datetime:

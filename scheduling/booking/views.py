@@ -10,6 +10,8 @@ import re
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import wraps
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from integrations.errors import VendorError
 from scheduling.availability import selectors as availability_selectors
 from scheduling.availability import services as availability_services
-from scheduling.booking import calendar_files, selectors, services
+from scheduling.booking import calendar_files, prefill, selectors, services
 from scheduling.booking.flow import ANY_PROVIDER, PREFILL_FIELDS, FlowState
 from scheduling.booking.forms import PatientDetailsForm
 from scheduling.booking.steps import ConfirmToken, DetailsToken, TimesToken
@@ -41,9 +43,26 @@ def _bad_token(request, page: BookingPage, exc: tokens.TokenInvalid):
     return pages.bad_token(request, exc, "booking", page=page, restart=restart)
 
 
+def _prefill_on_entry(view):
+    """Prefill in the query (name, e-mail, phone) is put aside (booking.prefill) and the patient
+    sent on to the same step with only its key, so the values stay out of every later URL."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        values = {k: request.GET[k][:254] for k in PREFILL_FIELDS if request.GET.get(k)}
+        if not values:
+            return view(request, *args, **kwargs)
+        query = {k: v for k, v in request.GET.items() if k not in PREFILL_FIELDS}
+        query[prefill.PARAM] = prefill.stash(values)
+        return redirect(f"{request.path}?{urlencode(query)}")
+
+    return wrapped
+
+
 def _flow_page(view):
-    """A step page of the flow (GET): embeddable, and the 503 page when Healthie is down."""
-    return require_GET(embeddable(pages.upstream_guard(view)))
+    """A step page of the flow (GET): embeddable, prefill taken on entry, and the 503 page when
+    Healthie is down."""
+    return require_GET(embeddable(_prefill_on_entry(pages.upstream_guard(view))))
 
 
 def _flow_form(token_type: type[tokens.StepToken], field: str, methods=("POST",)):
@@ -223,6 +242,7 @@ def _times_context(state: FlowState, reads: availability_selectors.Picker) -> di
         tz=state.tz,
         tz_detected=state.tz_detected,
         hold=state.hold,
+        prefill=state.prefill_key,
     )
     return pages.day_times(
         state,
@@ -269,6 +289,7 @@ def _state_from_step(page: BookingPage, step: TimesToken | DetailsToken, **overr
         tz=step.tz,
         tz_detected=step.tz_detected,
         hold=step.hold,
+        prefill_key=prefill.valid_key(step.prefill),
     )
     return replace(state, **overrides)
 
@@ -279,8 +300,6 @@ def hold_create(request: HttpRequest, page: BookingPage, step: TimesToken) -> Ht
     types = availability_selectors.appointment_types_for_page(page=page)
     day = timefmt.parse_day(step.day)
     state = _state_from_step(page, step, day=day, month=day.replace(day=1))
-    prefill = {k: request.POST[k] for k in PREFILL_FIELDS if request.POST.get(k)}
-    state = replace(state, prefill=prefill)
     start = timefmt.parse_instant(request.POST.get("slot", ""))
     chosen = next((t for t in types if t.id == state.type_id), None)
     if start is None or chosen is None:
@@ -376,6 +395,7 @@ def _details_step(request, page: BookingPage, types) -> DetailsToken | HttpRespo
         start=hold.start.isoformat(),
         tz=tz if tz_detected else (_clinic_timezone(page) or "UTC"),
         tz_detected=tz_detected,
+        prefill=prefill.valid_key(request.GET.get(prefill.PARAM, "")),
     )
 
 
@@ -388,7 +408,8 @@ def step_details(request: HttpRequest, page: BookingPage, step: DetailsToken | N
         step = _details_step(request, page, types)
         if isinstance(step, HttpResponse):
             return step
-        form = _details_form(step, initial={k: request.GET.get(k, "") for k in PREFILL_FIELDS})
+        initial = prefill.recall(request.GET.get(prefill.PARAM, ""))
+        form = _details_form(step, initial=initial)
         context = _details_context(page, step, form, types=types)
         return render(request, "scheduling/details.html", context)
     posted = request.POST.get("details_token")

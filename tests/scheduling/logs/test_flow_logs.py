@@ -154,7 +154,8 @@ def test_a_whole_journey_logs_no_token_reference_secret_or_patient_detail(
     # The capture saw the run: Django's 500 and 4xx lines, gunicorn's lines, the app's own.
     assert "Internal Server Error: /manage/[token]/" in logged
     assert "Traceback" in logged and "RuntimeError" in logged
-    assert '"GET /book/riverside/?[query] HTTP/1.1" 200' in logged
+    # The prefilled entry: sent on to the same step with the prefill's key only (booking.prefill).
+    assert '"GET /book/riverside/?[query] HTTP/1.1" 302' in logged
     assert "/book/riverside/booked/[reference]/calendar.ics" in logged
     assert "Bad Request: /webhooks/qualiphy/[secret]/" in logged
 
