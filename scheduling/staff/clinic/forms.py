@@ -69,17 +69,22 @@ class HoursForm(forms.Form):
         if opens and opens.minute % 5 or closes and closes.minute % 5:
             self.add_error("opens", "Use times on a five-minute step, e.g. 9:00 or 9:05.")
         day, last_day = data.get("day"), data.get("last_day")
-        if data.get("kind") == "weekly" and day and last_day and last_day < day:
-            self.add_error("last_day", "The last day must be on or after the first day.")
+        if data.get("kind") == "weekly" and day and data.get("weekday"):
+            # The hours start on the first chosen weekday on or after the given date.
+            wanted = int(data["weekday"])
+            data["first_day"] = day + timedelta(days=(wanted - (day.weekday() + 1) % 7) % 7)
+            if last_day and last_day < data["first_day"]:
+                self.add_error(
+                    "last_day",
+                    "The last day must be on or after the first "
+                    f"{WEEKDAY_NAMES[wanted]} ({data['first_day']:%b %-d, %Y}).",
+                )
         return data
 
     def hours(self) -> HoursInput:
         data = self.cleaned_data
         weekly = data["kind"] == "weekly"
-        first_day = data["day"]
-        if weekly:  # the first day on or after the given date that falls on the chosen weekday
-            wanted = int(data["weekday"])
-            first_day += timedelta(days=(wanted - (first_day.weekday() + 1) % 7) % 7)
+        first_day = data["first_day"] if weekly else data["day"]
         return HoursInput(
             weekly=weekly,
             first_day=first_day,

@@ -150,10 +150,32 @@ def test_bad_input_is_answered_with_field_errors_and_changes_nothing(clinic_admi
         (hours_form(weekday="9"), "Select a valid choice."),
         (hours_form(day="not a day"), "Enter a valid date."),
         (hours_form(appointment_type="999"), "Select a valid choice."),
+        (
+            hours_form(day="2027-01-04", last_day="2027-01-08"),  # Monday; Saturday comes later
+            "The last day must be on or after the first Saturday (Jan 9, 2027).",
+        ),
     ):
         response = clinic_admin.post("/staff/availability/101/add/", data)
         assert response.status_code == 422
         assert error in response.content.decode()
+    assert saturdays_of_101() == []
+
+
+def test_hours_for_one_appointment_type_reach_healthie_with_its_id(clinic_admin, patient):
+    response = clinic_admin.post("/staff/availability/101/add/", hours_form(appointment_type="302"))
+    assert response.status_code == 302
+    [added] = saturdays_of_101()
+    assert added.appointment_type_id == "302"
+    listing = Page(clinic_admin.get(response["Location"]))
+    [row] = [r.text for r in listing.iter() if r.tag == "tr" and r.text.startswith("Saturday")]
+    assert "Video Follow-up" in row  # named, not the id
+
+
+def test_a_throttled_healthie_changes_nothing_and_says_so(clinic_admin, patient, sandbox):
+    sandbox.fault("healthie", "http_429", operation="createAvailability", count=None)
+    response = clinic_admin.post("/staff/availability/101/add/", hours_form())
+    assert response.status_code == 422
+    assert "Healthie is not answering right now; nothing was changed." in response.content.decode()
     assert saturdays_of_101() == []
 
 
