@@ -56,12 +56,9 @@ def _scope(provider_ids: tuple[str, ...], start: datetime, end: datetime) -> tup
     return provider_ids, versions, start.isoformat(), end.isoformat()
 
 
-def appointments_between(
-    *, provider_ids: tuple[str, ...], start: datetime, end: datetime
-) -> list[Appointment]:
-    """Every appointment Healthie holds for these providers starting in start..end, whatever
-    its status (cancelled and no-show ones too), in date order."""
-
+def _appointments_read(
+    provider_ids: tuple[str, ...], start: datetime, end: datetime
+) -> availability_selectors.Read:
     def fetch() -> list[Appointment]:
         return healthie().appointments(
             provider_ids=list(provider_ids),
@@ -71,18 +68,21 @@ def appointments_between(
             with_all_statuses=True,
         )
 
+    key = availability_selectors.cache_key("staff-appointments", *_scope(provider_ids, start, end))
+    return availability_selectors.Read(key, fetch, CALENDAR_SECONDS)
+
+
+def appointments_between(
+    *, provider_ids: tuple[str, ...], start: datetime, end: datetime
+) -> list[Appointment]:
+    """Every appointment Healthie holds for these providers starting in start..end, whatever
+    its status (cancelled and no-show ones too), in date order."""
     if not provider_ids:
         return []
-    key = availability_selectors.cache_key("staff-appointments", *_scope(provider_ids, start, end))
-    return availability_selectors.Read(key, fetch, CALENDAR_SECONDS).value()
+    return _appointments_read(provider_ids, start, end).value()
 
 
-def open_hours(
-    *, provider_id: str, start: datetime, end: datetime
-) -> list[tuple[datetime, datetime]]:
-    """A provider's open periods overlapping start..end (weekly hours' occurrences and one-off
-    openings), as (opens, closes) instants."""
-
+def _open_hours_read(provider_id: str, start: datetime, end: datetime):
     def fetch() -> list[tuple[datetime, datetime]]:
         found = healthie().availabilities(
             provider_id=provider_id,
@@ -98,7 +98,25 @@ def open_hours(
         )
 
     key = availability_selectors.cache_key("staff-open-hours", *_scope((provider_id,), start, end))
-    return availability_selectors.Read(key, fetch, CALENDAR_SECONDS).value()
+    return availability_selectors.Read(key, fetch, CALENDAR_SECONDS)
+
+
+def open_hours(
+    *, provider_id: str, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """A provider's open periods overlapping start..end (weekly hours' occurrences and one-off
+    openings), as (opens, closes) instants."""
+    return _open_hours_read(provider_id, start, end).value()
+
+
+def prefetch(*, provider_ids: tuple[str, ...], start: datetime, end: datetime) -> None:
+    """The calendar's Healthie reads that are not cached yet, side by side (one round trip)."""
+    if not provider_ids:
+        return
+    availability_selectors.side_by_side(
+        _appointments_read(provider_ids, start, end),
+        *(_open_hours_read(p, start, end) for p in provider_ids),
+    )
 
 
 def mirrors(*, appointment_ids: list[str]) -> dict[str, Booking]:

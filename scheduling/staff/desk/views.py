@@ -127,6 +127,7 @@ def calendar(request):
     days = [day] if view == "day" else _week_of(day)
     start, end = selectors.day_bounds(days[0], days[-1], tz)
     provider_ids = tuple(p.id for p in shown)
+    selectors.prefetch(provider_ids=provider_ids, start=start, end=end)
     appointments = selectors.appointments_between(provider_ids=provider_ids, start=start, end=end)
     mirrors = selectors.mirrors(appointment_ids=[a.id for a in appointments])
     entries = [
