@@ -144,7 +144,10 @@
     script.setAttribute("data-booking-ready", "");
     var isPopup = script.dataset.bookingMode === "popup";
     var here = document.createElement(isPopup ? "button" : "div");
-    if (isPopup) here.textContent = text(script).title;
+    if (isPopup) {
+      here.type = "button"; // never a form's submit button
+      here.textContent = text(script).title;
+    }
     for (var key in script.dataset) here.dataset[key] = script.dataset[key];
     here.setAttribute("data-booking-ready", "");
     script.parentNode.insertBefore(here, script);
