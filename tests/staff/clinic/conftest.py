@@ -8,7 +8,12 @@ from django.core.management import call_command
 from django.test import Client
 
 from scheduling.staff.access import CLINIC_ADMIN, FRONT_DESK
-from tests.scheduling.conftest import booked, plan  # noqa: F401 - shared fixtures
+from tests.scheduling.conftest import (  # noqa: F401 - shared fixtures
+    booked,
+    exam_booking,
+    exam_plan,
+    plan,
+)
 
 
 @pytest.fixture(autouse=True)
