@@ -401,17 +401,20 @@ def open_times(*, day: date, keep_hold_token: str | None = None, **query) -> lis
 def held_slots(
     *, provider_ids: tuple[str, ...], starts: list[datetime], keep: str | None = None
 ) -> set[tuple[str, datetime]]:
-    """(provider id, start) pairs under a live hold or already booked through us."""
+    """(provider id, start) pairs under a live hold or already booked through us, from the first
+    of `starts` to the last (a range: two query parameters rather than one per start, and the
+    pairs in between that are not in `starts` are harmless to the caller's lookups)."""
     if not starts:
         return set()
     now = timezone.now()
+    during = (min(starts), max(starts))
     holds = SlotHold.objects.filter(
-        provider_id__in=provider_ids, start__in=starts, expires_at__gt=now
+        provider_id__in=provider_ids, start__range=during, expires_at__gt=now
     )
     if keep:
         holds = holds.exclude(token=keep)
     booked = Booking.objects.filter(
-        provider_id__in=provider_ids, start__in=starts, status=Booking.Status.CONFIRMED
+        provider_id__in=provider_ids, start__range=during, status=Booking.Status.CONFIRMED
     )
     # One round trip: this runs on every view of a day's times, cached or not.
     # (No ordering: SQLite refuses ORDER BY inside a compound statement.)

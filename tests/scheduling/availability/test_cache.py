@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 BACKENDS = {
     "locmem": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "redis": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.redis_cache.RedisCache",  # production's (config.settings)
         "LOCATION": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379"),
     },
 }
