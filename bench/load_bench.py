@@ -9,9 +9,12 @@ WAL mode (or DATABASE_URL's database when set, e.g. under `python -m tests.servi
 (htmx partials, as the page asks them): first with an empty cache, then again with a warm one.
 The same number of `/healthz` views, the server's cheapest, gives the ceiling of this machine.
 
-Prints views/s, p50/p95, errors, Healthie calls per view (cold and warm) and the busiest second
-of Healthie calls against HEALTHIE_RATE_LIMIT_PER_SECOND. The load generator shares the machine
-with the server, as the /healthz ceiling does.
+Prints views/s, p50/p95, errors, Healthie calls per view (cold and warm), the CPU time per view
+of gunicorn's processes and of this load generator, and the busiest second of Healthie calls
+against HEALTHIE_RATE_LIMIT_PER_SECOND. The load generator shares the machine with the server, as
+the /healthz ceiling does; the CPU columns say which of the two the machine spends its time on
+and, unlike views/s, hardly change with what else the machine is doing (Redis's and PostgreSQL's
+own CPU are not counted; SQLite's, in the web process, is).
 """
 
 import argparse
@@ -53,6 +56,8 @@ class Phase:
     errors: list[str] = field(default_factory=list)
     wall: float = 0.0
     healthie_calls: int = 0
+    server_cpu: float = 0.0  # seconds of CPU the gunicorn processes used during the phase
+    client_cpu: float = 0.0  # ...and this load generator
 
     @property
     def views(self) -> int:
@@ -63,9 +68,11 @@ class Phase:
         p50 = statistics.median(ordered)
         p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
         per_view = f"{self.healthie_calls / self.views:.3f}" if self.name != "/healthz" else "-"
+        server_ms, client_ms = (s * 1000 / self.views for s in (self.server_cpu, self.client_cpu))
         return (
             f"{self.name:<14}{self.views:>6}{len(self.errors):>7}{self.views / self.wall:>9.1f}"
             f"{p50 * 1000:>9.0f}{p95 * 1000:>9.0f}{per_view:>14}"
+            f"{server_ms:>12.2f}{client_ms:>12.2f}"
         )
 
 
@@ -108,8 +115,9 @@ def patient(connection: HTTPConnection, phase: Phase, index: int) -> None:
     if len(days) < 2:
         phase.errors.append("fewer than two open days")
         return
-    for day in days:
-        timed(connection, phase, f"/book/riverside/times/?{urlencode({**params, 'day': day})}")
+    for day in days:  # the day form is an htmx form too: the page asks for the partial
+        path = f"/book/riverside/times/?{urlencode({**params, 'day': day})}"
+        timed(connection, phase, path, **htmx)
 
 
 def ceiling(connection: HTTPConnection, phase: Phase, _index: int) -> None:
@@ -117,7 +125,21 @@ def ceiling(connection: HTTPConnection, phase: Phase, _index: int) -> None:
         timed(connection, phase, "/healthz")
 
 
-def run(port: int, phase: Phase, patients: int, visit) -> Phase:
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by process `pid` and its children's threads
+    (gunicorn's master and workers), from /proc: the server's cost, whatever the load."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:  # fields[1]: its parent
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def run(port: int, phase: Phase, patients: int, visit, server_pid: int) -> Phase:
     """`patients` browsers at once: a thread and a keep-alive connection each (the standard
     library's client: the load generator shares the CPUs with the server, so it must be light)."""
     start = threading.Barrier(patients + 1)
@@ -131,11 +153,14 @@ def run(port: int, phase: Phase, patients: int, visit) -> Phase:
     threads = [threading.Thread(target=browse, args=(i,)) for i in range(patients)]
     for thread in threads:
         thread.start()
+    server_before, client_before = cpu_seconds(server_pid), time.process_time()
     start.wait()
     started = time.perf_counter()
     for thread in threads:
         thread.join()
     phase.wall = time.perf_counter() - started
+    phase.server_cpu = cpu_seconds(server_pid) - server_before
+    phase.client_cpu = time.process_time() - client_before
     return phase
 
 
@@ -222,7 +247,7 @@ def main() -> int:
             phases, all_calls = [], []
             for name, visit in (("cold", patient), ("warm", patient), ("/healthz", ceiling)):
                 control.delete("/_sandbox/calls").raise_for_status()
-                phase = run(port, Phase(name), options.patients, visit)
+                phase = run(port, Phase(name), options.patients, visit, server.pid)
                 calls = healthie_calls()
                 phase.healthie_calls = len(calls)
                 all_calls += calls
@@ -236,10 +261,11 @@ def main() -> int:
             )
             print(
                 f"{'phase':<14}{'views':>6}{'errors':>7}{'views/s':>9}{'p50 ms':>9}{'p95 ms':>9}"
-                f"{'Healthie/view':>14}"
+                f"{'Healthie/view':>14}{'server CPU':>12}{'client CPU':>12}"
             )
             for phase in phases:
                 print(phase.row())
+            print("(server CPU, client CPU: ms of CPU per view, gunicorn's / this generator's)")
             _, warm, top = phases
             warm_rate, top_rate = warm.views / warm.wall, top.views / top.wall
             warm_p95 = sorted(warm.durations)[round(0.95 * len(warm.durations)) - 1]
