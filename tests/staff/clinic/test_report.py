@@ -181,3 +181,23 @@ def test_an_hcw_visit_counts_as_attended_once_the_patient_opened_the_invite(
     assert "HCW@Home" in accepted[0] and "no verdict yet" in accepted[0]  # Qualiphy's exam
     assert any("SENT" in r and r.endswith("Unknown") for r in rows)
     assert totals_of(page)["Show rate"] == "100%"  # one attended, one nobody can tell about
+
+
+def test_a_visit_booked_in_healthie_only_counts_by_its_pm_status(front_desk, sandbox):
+    with HealthieClient() as healthie:
+        occurred = healthie.appointment("50006")  # the seed's past visit, marked "Occurred"
+    day = occurred.start.astimezone(NEW_YORK).date().isoformat()
+    page = Page(front_desk.get(f"/staff/report/?start={day}&end={day}&provider=102"))
+    rows = [r.text for r in page.iter() if r.tag == "tr"][1:]
+    assert len(rows) == 1
+    # At 1:00 PM in New York, the clinic's zone (whatever the server's zone is).
+    when = occurred.start.astimezone(NEW_YORK).strftime("%a %b %-d, 1:00 PM")
+    assert rows[0].startswith(f"{when} Samuel Okafor (booked in Healthie) Video Follow-up")
+    assert rows[0].endswith("Occurred — — — — — — Attended")
+    assert totals_of(page) == {
+        "Visits": "1",
+        "Attended": "1",
+        "No-shows": "0",
+        "Not known yet": "0",
+        "Show rate": "100%",
+    }

@@ -1,10 +1,13 @@
 """The availability editor (clinic admin): a provider's weekly hours and one-off openings,
 read from and written to Healthie, in the provider's own zone."""
 
+from zoneinfo import ZoneInfo
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from scheduling.common import timefmt
@@ -50,11 +53,16 @@ def _page(request, provider, *, form=None, status=200, editing=None):
         "zone_label": timefmt.zone_label(zone),
         "weekly": [(h, names.get(h.appointment_type_id or "")) for h in hours.weekly],
         "one_off": [(h, names.get(h.appointment_type_id or "")) for h in hours.one_off],
-        "form": form
-        or HoursForm(timezone=zone, type_choices=types, initial={"kind": "weekly", "weekday": "1"}),
+        "form": form or HoursForm(timezone=zone, type_choices=types, initial=_new_hours(zone)),
         "editing": editing,
     }
     return staff_render(request, TEMPLATE, context, section="availability", status=status)
+
+
+def _new_hours(zone: str) -> dict:
+    """The add form's starting values: weekly, from today in the provider's zone."""
+    today = timezone.now().astimezone(ZoneInfo(zone)).date()
+    return {"kind": "weekly", "weekday": str((today.weekday() + 1) % 7), "day": today}
 
 
 def _back(provider_id: str):
