@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from integrations.healthie.client import HealthieClient
 from scheduling.models import Booking, BookingChange, Provision
 from scheduling.sync import services as sync_services
+from tests.scheduling.conftest import DAYS_AHEAD, days_ahead
 from tests.scheduling.html import Page
 from tests.scheduling.manage.helpers import book
 from tests.staff.desk.helpers import form_key
@@ -128,6 +129,15 @@ def test_retry_failed_provisioning_and_the_doctors_link(desk, sandbox, pages):
     Provision.objects.filter(pk=questionnaire.pk).update(
         status=Provision.Status.FAILED, failure_reason="semble_refused"
     )
+    day = booking.start.astimezone(NEW_YORK).date().isoformat()
+    calendar = Page(desk.get("/staff/", {"date": day, "view": "day", "provider": "101"}))
+    [link] = [
+        a
+        for a in calendar.links()
+        if a.get("data-appointment") == room.booking.healthie_appointment_id
+    ]
+    assert "BetterPT video room: ready" in link.text
+    assert "Semble questionnaire: failed" in link.text
     panel_url = f"/staff/appointments/{booking.healthie_appointment_id}/"
     panel = Page(desk.get(panel_url))
     assert panel.one("link", re.compile("^Provider's video link"))["href"] == (
@@ -154,6 +164,16 @@ def test_appointments_the_app_does_not_keep_are_read_only(desk, sandbox, pages):
 def test_staff_reschedule_a_visit_made_in_healthie_once_mirrored(desk, sandbox, pages):
     """The sync mirrors a seeded consultation (its plan asks for it): it has no booking page,
     so no local hold; Healthie's own availability check still applies."""
+    # The seed's time follows the sandbox's clock at reset: put it a few weekdays ahead of ours.
+    day = days_ahead(DAYS_AHEAD)
+    day += timedelta(days=max(0, 7 - day.weekday()) if day.weekday() >= 5 else 0)
+    with HealthieClient() as client:
+        client.update_appointment(
+            id="50001",
+            start=datetime(day.year, day.month, day.day, 11, tzinfo=NEW_YORK),
+            timezone="America/New_York",
+            enforce_availability=False,
+        )
     outcome, booking = sync_services.appointment_sync(appointment_id="50001")
     assert outcome == "mirrored" and booking.page_id is None
     panel = Page(desk.get("/staff/appointments/50001/"))
