@@ -87,6 +87,8 @@
     if (!swapped) return;
     var news = swapped.querySelector("[data-announce]");
     if (news) say(announcer, news.getAttribute("data-announce"));
+    monthGrid(swapped);
+    if (pendingDay && moveToDay(swapped.querySelector("table.month"), pendingDay, false)) return;
     var lost = !document.activeElement || document.activeElement === document.body;
     if (polling(event.detail.elt) && !lost) return;
     focusIn(swapped, "[data-focus-after-swap]") || focusIn(swapped, "[data-autofocus]");
@@ -99,6 +101,94 @@
   }
   document.body.addEventListener("htmx:sendError", failed);
   document.body.addEventListener("htmx:timeout", failed);
+
+  // 3b. The month, as in the ARIA grid pattern (date picker): one Tab stop (roving tabindex: the
+  //     chosen day, else the first open one), arrows move a day (left/right) or a week
+  //     (up/down), Home/End go to the week's first/last day, PageUp/PageDown a month. Closed
+  //     days stay focusable (aria-disabled instead of disabled) so a move always lands where
+  //     the key says, but they cannot be chosen. A move out of the month follows the month's
+  //     link (htmx) and the focus lands on the same date there. Weeks start on Sunday, as
+  //     the table's columns do; dates are computed in UTC, so no zone or DST shifts them.
+  var pendingDay = "";
+
+  function dayValue(date) { return date.toISOString().slice(0, 10); }
+
+  function dayDate(value) {
+    var parts = value.split("-");
+    return new Date(Date.UTC(+parts[0], +parts[1] - 1, +parts[2]));
+  }
+
+  function addDays(date, days) { return new Date(date.getTime() + days * 86400000); }
+
+  function addMonths(date, months) {
+    var year = date.getUTCFullYear(), month = date.getUTCMonth() + months;
+    var last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+    return new Date(Date.UTC(year, month, Math.min(date.getUTCDate(), last)));
+  }
+
+  function monthGrid(root) {
+    var grid = root && root.querySelector("table.month");
+    if (!grid) return;
+    var days = grid.querySelectorAll("button.day");
+    var stop = grid.querySelector("button.day[aria-current]:not([disabled]):not([aria-disabled=true])") ||
+      grid.querySelector("button.day.open:not([disabled])") || days[0];
+    days.forEach(function (day) {
+      if (day.disabled) {
+        day.disabled = false;
+        day.setAttribute("aria-disabled", "true");
+      }
+      day.tabIndex = day === stop ? 0 : -1;
+    });
+  }
+
+  function moveToDay(grid, value, follow) {
+    pendingDay = "";
+    if (!grid) return false;
+    var target = grid.querySelector('button.day[value="' + value + '"]');
+    if (target) {
+      grid.querySelectorAll("button.day").forEach(function (day) { day.tabIndex = day === target ? 0 : -1; });
+      target.focus();
+      return true;
+    }
+    if (!follow) return false;
+    var links = document.querySelectorAll(".month-nav a[href]");
+    for (var i = 0; i < links.length; i++) {
+      if (new URL(links[i].href, window.location.href).searchParams.get("month") === value.slice(0, 7)) {
+        pendingDay = value;
+        links[i].click();
+        return true;
+      }
+    }
+    return false; // before the first month offered: stay
+  }
+
+  monthGrid(document);
+
+  document.addEventListener("keydown", function (event) {
+    var day = event.target.closest && event.target.closest("table.month button.day");
+    if (!day || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    var date = dayDate(day.value);
+    var moves = {
+      ArrowLeft: function () { return addDays(date, -1); },
+      ArrowRight: function () { return addDays(date, 1); },
+      ArrowUp: function () { return addDays(date, -7); },
+      ArrowDown: function () { return addDays(date, 7); },
+      Home: function () { return addDays(date, -date.getUTCDay()); },
+      End: function () { return addDays(date, 6 - date.getUTCDay()); },
+      PageUp: function () { return addMonths(date, -1); },
+      PageDown: function () { return addMonths(date, 1); },
+    };
+    if (!moves[event.key]) return;
+    event.preventDefault();
+    moveToDay(day.closest("table.month"), dayValue(moves[event.key]()), true);
+  });
+
+  // A closed day cannot be chosen (click, Enter or Space): it only takes the focus.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest('table.month button.day[aria-disabled="true"]')) {
+      event.preventDefault();
+    }
+  }, true);
 
   // 4. A confirm button says it is working; the server makes repeat clicks harmless anyway.
   document.addEventListener("submit", function (event) {

@@ -90,6 +90,18 @@ def tab_to(page: Page, target: Locator, *, limit: int = MAX_TABS) -> int:
     )
 
 
+def arrow_to(page: Page, day: Locator, *, limit: int = 42) -> int:
+    """Tab into the month (one Tab stop: the ARIA grid pattern's roving tabindex), then
+    ArrowRight until `day` has the focus; returns the arrow presses. `day` must be on or after
+    the month's Tab stop (the chosen day, else the first open one), in the month shown."""
+    tab_to(page, page.locator("table.month button.day[tabindex='0']"))
+    for presses in range(limit + 1):
+        if day.evaluate("el => el === document.activeElement"):
+            return presses
+        page.keyboard.press("ArrowRight")
+    pytest.fail(f"{day} never got the focus in {limit} arrow presses")
+
+
 def open_day_from(page: Page, earliest: date, *, months: int = 3) -> Locator:
     """The month table's first open day on or after `earliest`; moves on a month at a time
     with the keyboard ("Next month") when the month shown has none."""
