@@ -102,7 +102,13 @@ def test_create_edit_and_delete_reach_healthie_and_the_patient_calendar(clinic_a
     slots = local_times(patient, saturday)
     assert slots[0].time() == time(11, 0) and slots[-1].time() == time(12, 0)  # 60-min visits
 
-    deleted = clinic_admin.post(f"/staff/availability/101/{hours_id}/delete/")
+    delete_url = f"/staff/availability/101/{hours_id}/delete/"
+    confirm = Page(clinic_admin.get(delete_url))  # asks first: patients lose these hours
+    assert confirm.headings("Delete hours of Maya Chen?")
+    assert "Every Saturday, 11:00 AM to 1:00 PM." in confirm.text
+    assert confirm.form(action=delete_url).find_all("button", "Delete these hours")
+    assert len(saturdays_of_101()) == 1
+    deleted = clinic_admin.post(delete_url)
     assert deleted.status_code == 302
     assert saturdays_of_101() == []
     assert not open_on(patient, saturday)

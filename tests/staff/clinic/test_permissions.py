@@ -17,6 +17,7 @@ def clinic_urls() -> list[tuple[str, str]]:
         ("get", "/staff/availability/?provider=101"),
         ("post", "/staff/availability/101/add/"),
         ("get", "/staff/availability/101/4001/edit/"),
+        ("get", "/staff/availability/101/4001/delete/"),
         ("post", "/staff/availability/101/4001/delete/"),
         ("get", "/staff/pages/"),
         ("get", "/staff/pages/new/"),

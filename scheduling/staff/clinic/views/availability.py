@@ -133,12 +133,20 @@ def hours_edit(request, provider_id: str, hours_id: str):
 
 
 @clinic_admin_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def hours_delete(request, provider_id: str, hours_id: str):
+    """GET asks to confirm (patients lose these hours at once); POST deletes."""
     try:
         provider = _provider_or_404(provider_id)
-        if selectors.hours_get(provider, hours_id) is None:
+        hours = selectors.hours_get(provider, hours_id)
+        if hours is None:
             raise Http404("No such hours")
+        if request.method != "POST":
+            zone = selectors.provider_zone(provider)
+            context = {"provider": provider, "hours": hours, "zone_label": timefmt.zone_label(zone)}
+            return staff_render(
+                request, "staff/clinic/availability_delete.html", context, section="availability"
+            )
         services.hours_delete(provider_id=provider.id, hours_id=hours_id)
     except UpstreamUnavailable:
         return _unavailable(request)
