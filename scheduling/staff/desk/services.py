@@ -6,6 +6,8 @@ import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from django.contrib.admin.models import CHANGE, LogEntry
+
 from scheduling.availability import services as availability_services
 from scheduling.manage import selectors as manage_selectors
 from scheduling.manage import services as manage_services
@@ -68,6 +70,15 @@ def staff_no_show(*, booking: Booking, key: str, user) -> manage_services.Change
 
 
 def staff_retry(*, provision: Provision, user) -> None:
-    """Try a failed part again (its task is queued after commit)."""
+    """Try a failed part again (its task is queued after commit). Who asked is kept in Django's
+    action log (shown in /admin/ with the part): a retry changes no appointment, so it is no
+    BookingChange."""
     logger.info("staff user %s retries provision %s", user.pk, provision.pk)
     provisioning_services.provision_retry(provision_id=provision.pk)
+    LogEntry.objects.log_actions(
+        user.pk,
+        [provision],
+        CHANGE,
+        change_message=f"Retried {provision.get_part_display()} from the staff console.",
+        single_object=True,
+    )

@@ -6,6 +6,8 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.contrib.admin.models import LogEntry
+
 from integrations.healthie.client import HealthieClient
 from scheduling.models import Booking, BookingChange, Provision
 from scheduling.sync import services as sync_services
@@ -149,6 +151,8 @@ def test_retry_failed_provisioning_and_the_doctors_link(desk, sandbox, pages):
     assert desk.post(retry, fields).status_code == 302
     questionnaire.refresh_from_db()
     assert questionnaire.status == Provision.Status.PENDING and questionnaire.failure_reason == ""
+    [entry] = LogEntry.objects.filter(object_id=str(questionnaire.pk))
+    assert entry.user == desk.user and "Retried" in entry.change_message
 
 
 def test_appointments_the_app_does_not_keep_are_read_only(desk, sandbox, pages):
