@@ -1,11 +1,12 @@
 # The production image: gunicorn serving the app, the same image runs the Celery worker and beat
 # (compose.yaml). Static files are collected at build time (hashed, gzip and brotli).
 
-# htmx from the npm registry, as `make` installs it (package-lock.json pins it).
+# htmx from the npm registry, as `make` installs it (package-lock.json pins it); axe-core, a
+# test-only package, stays out.
 FROM node:22-slim AS assets
 WORKDIR /build
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --loglevel=error
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
