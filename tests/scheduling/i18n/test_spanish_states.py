@@ -22,6 +22,14 @@ from tests.scheduling.manage.helpers import Manager, book
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(params=["accept-language", "lang"])
+def spanish(request):
+    """A browser asking for Spanish, or any browser on a link with ?lang=es: (client, query)."""
+    if request.param == "lang":
+        return Client(), {"lang": "es"}
+    return Client(headers={"Accept-Language": SPANISH_BROWSER}), {}
+
+
 def test_a_reschedule_in_spanish_from_the_calendar_to_the_moved_confirmation(pages, sandbox):
     booking = book()
     manager = Manager(booking)
@@ -57,39 +65,41 @@ def test_a_reschedule_in_spanish_from_the_calendar_to_the_moved_confirmation(pag
     assert_spanish_page(history, "Cambios", "Cambiada del ", "por usted")
 
 
-def test_the_other_confirmation_and_manage_states_in_spanish(pages, sandbox):
-    browser = Client(headers={"Accept-Language": SPANISH_BROWSER})
+def test_the_other_confirmation_and_manage_states_in_spanish(pages, sandbox, spanish):
+    browser, query = spanish
     booking = book()
     path = f"/book/riverside/booked/{booking.reference}/"
 
     Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.PENDING)
-    pending = browser.get(path)
+    pending = browser.get(path, query)
     assert_spanish_page(pending, "Estamos confirmando su reserva", "Volver a comprobar")
 
     Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.FAILED)
-    failed = browser.get(path)
+    failed = browser.get(path, query)
     assert_spanish_page(failed, "Esta reserva no se completó", "Elegir un horario de nuevo")
-    failed_manage = browser.get(f"/manage/{booking.manage_token}/")
+    failed_manage = browser.get(f"/manage/{booking.manage_token}/", query)
     assert_spanish_page(failed_manage, "Esta reserva no se completó", "Elegir un horario")
 
 
-def test_a_refusal_in_spanish_gives_the_reason_in_spanish(pages, sandbox):
+def test_a_refusal_in_spanish_gives_the_reason_in_spanish(pages, sandbox, spanish):
+    browser, query = spanish
     booking = book()
     Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.CANCELLED)
-    browser = Client(headers={"Accept-Language": SPANISH_BROWSER})
-    refused = browser.get(f"/manage/{booking.manage_token}/reschedule/")
+    refused = browser.get(f"/manage/{booking.manage_token}/reschedule/", query)
     clinic = "Please contact the clinic to reschedule this appointment."  # the sandbox's setting
     assert_spanish_page(
         refused, "No puede cambiar esta cita en línea", status=403, clinic_words=clinic
     )
     assert "Esta cita ha sido cancelada." in text(refused)
-    assert Page(refused).one("link", "Volver a su cita")
+    back = Page(refused).one("link", "Volver a su cita")["href"]
+    assert ("lang=es" in back) == bool(query)  # a chosen language goes on, a browser's need not
 
 
-def test_the_lists_of_pages_and_the_choices_in_spanish(pages, sandbox):
-    browser = Client(headers={"Accept-Language": SPANISH_BROWSER})
-    assert_spanish_page(browser.get("/book/"), "Reserve una cita", "Elija dónde desea reservar.")
-    providers = browser.get("/book/riverside/provider/", {"type": "302", "tz": "UTC"})
+def test_the_lists_of_pages_and_the_choices_in_spanish(pages, sandbox, spanish):
+    browser, query = spanish
+    listing = browser.get("/book/", query)
+    assert_spanish_page(listing, "Reserve una cita", "Elija dónde desea reservar.")
+    providers = browser.get("/book/riverside/provider/", {"type": "302", "tz": "UTC", **query})
     assert_spanish_page(providers, "¿Con quién desea su cita?", "Primer horario disponible")
 
 
