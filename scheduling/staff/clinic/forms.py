@@ -3,11 +3,11 @@ passed in by the view, so a form never calls a vendor itself."""
 
 import json
 from datetime import date, timedelta
-from urllib.parse import urlsplit
 
 from django import forms
 from django.core.exceptions import ValidationError
 
+from scheduling.common import origin as origin_rules
 from scheduling.models import AppointmentTypePlan, BookingPage
 from scheduling.staff.clinic.selectors import WEEKDAY_NAMES
 from scheduling.staff.clinic.services import HoursInput
@@ -132,23 +132,17 @@ class ReportForm(forms.Form):
 
 
 def validate_origin(value: str) -> str:
-    """`https://clinic.example` or `http://localhost:8080`: a scheme and host, nothing else."""
+    """`https://clinic.example` or `http://localhost:8080`: a scheme and host, nothing else.
+    The same rule the pages' frame-ancestors apply (common.origin), so nothing saved here is
+    silently dropped there."""
     text = value.strip()
-    try:
-        parts = urlsplit(text)
-        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
-    except ValueError:
-        raise ValidationError(f"“{text}” is not an origin.") from None
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ValidationError(f"“{text}” is not an origin: use https://clinic.example.")
-    if parts.path not in ("", "/") or parts.query or parts.fragment or "@" in parts.netloc:
+    origin = origin_rules.normalise_origin(text)
+    if origin is None:
         raise ValidationError(
-            f"“{text}” has more than an origin: use only the scheme and host, "
-            "like https://clinic.example (no path)."
+            f"“{text}” is not an origin: use only the scheme and host, like "
+            "https://clinic.example (no path, no wildcard)."
         )
-    if any(c.isspace() for c in text):
-        raise ValidationError(f"“{text}” is not an origin.")
-    return f"{parts.scheme}://{parts.netloc.lower()}"
+    return origin
 
 
 class OriginsField(forms.CharField):

@@ -91,28 +91,26 @@ def test_saving_a_page_stores_the_picked_ids_and_origins(clinic_admin, riverside
     assert again.by_id("id_embed_origins").text == "https://clinic.example http://localhost:8080"
 
 
-NOT_AN_ORIGIN, MORE_THAN_AN_ORIGIN = "is not an origin", "has more than an origin"
-
-
 @pytest.mark.parametrize(
-    ("origin", "error"),
+    "origin",
     [
-        ("https://clinic.example/book", MORE_THAN_AN_ORIGIN),
-        ("https://clinic.example?x=1", MORE_THAN_AN_ORIGIN),
-        ("https://user@clinic.example", MORE_THAN_AN_ORIGIN),
-        ("clinic.example", NOT_AN_ORIGIN),
-        ("javascript:alert(1)", NOT_AN_ORIGIN),
-        ("ftp://clinic.example", NOT_AN_ORIGIN),
-        ("https://clinic.example:notaport", NOT_AN_ORIGIN),
+        "https://clinic.example/book",
+        "https://clinic.example?x=1",
+        "https://user@clinic.example",
+        "clinic.example",
+        "javascript:alert(1)",
+        "ftp://clinic.example",
+        "https://clinic.example:notaport",
+        # What the pages' frame-ancestors would drop: never saved as if it worked.
+        "https://*.clinic.example",
+        "https://clinic.example;script-src",
     ],
 )
-def test_a_page_refuses_an_embed_origin_that_is_not_an_origin(
-    clinic_admin, riverside, origin, error
-):
+def test_a_page_refuses_an_embed_origin_that_is_not_an_origin(clinic_admin, riverside, origin):
     data = page_form(riverside, embed_origins=f"https://fine.example\n{origin}")
     response = clinic_admin.post(f"/staff/pages/{riverside.pk}/", data)
     assert response.status_code == 422
-    assert f"“{origin}” {error}" in response.content.decode()
+    assert f"“{origin}” is not an origin" in response.content.decode()
     riverside.refresh_from_db()
     assert riverside.embed_origins == []
 
