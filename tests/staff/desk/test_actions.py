@@ -61,6 +61,9 @@ def test_staff_reschedule_to_an_open_time(desk, sandbox, pages):
     panel = Page(desk.get(response["Location"]))
     assert "Moved to" in panel.text
     assert "Rescheduled by frontdesk (staff)" in panel.text
+    local = new_start.astimezone(NEW_YORK)  # the history in the clinic's zone, never UTC
+    hour = f"{local.hour % 12 or 12}:{local:%M} {'AM' if local.hour < 12 else 'PM'}"
+    assert f"to {local:%b} {local.day}, {local.year} {hour}" in panel.text
 
 
 def test_staff_override_moves_outside_the_open_hours(desk, sandbox, pages):
