@@ -302,42 +302,37 @@ def _bad_form(request, appointment_id: str, form):
     return redirect("staff:appointment", appointment_id)
 
 
-@require_POST
-@front_desk_required
-@_guarded
-def cancel(request, appointment_id: str):
+def _keyed_action(request, appointment_id: str, act, done: str):
+    """A change made once per form key (cancel, no-show) through `act(booking, key, user)`."""
     booking = _booking_for_action(appointment_id)
     form = forms.ActionForm(request.POST)
     if not form.is_valid():
         return _bad_form(request, appointment_id, form)
     try:
-        outcome = services.staff_cancel(
-            booking=booking, key=form.cleaned_data["key"], user=request.user
-        )
+        outcome = act(booking=booking, key=form.cleaned_data["key"], user=request.user)
     except manage_services.ChangeMismatch:
         messages.error(request, "This form was already used for something else.")
         return redirect("staff:appointment", appointment_id)
-    _say(request, outcome, "The appointment is cancelled in Healthie.")
+    _say(request, outcome, done)
     return redirect("staff:appointment", appointment_id)
+
+
+@require_POST
+@front_desk_required
+@_guarded
+def cancel(request, appointment_id: str):
+    return _keyed_action(
+        request, appointment_id, services.staff_cancel, "The appointment is cancelled in Healthie."
+    )
 
 
 @require_POST
 @front_desk_required
 @_guarded
 def no_show(request, appointment_id: str):
-    booking = _booking_for_action(appointment_id)
-    form = forms.ActionForm(request.POST)
-    if not form.is_valid():
-        return _bad_form(request, appointment_id, form)
-    try:
-        outcome = services.staff_no_show(
-            booking=booking, key=form.cleaned_data["key"], user=request.user
-        )
-    except manage_services.ChangeMismatch:
-        messages.error(request, "This form was already used for something else.")
-        return redirect("staff:appointment", appointment_id)
-    _say(request, outcome, "Marked as a no-show in Healthie.")
-    return redirect("staff:appointment", appointment_id)
+    return _keyed_action(
+        request, appointment_id, services.staff_no_show, "Marked as a no-show in Healthie."
+    )
 
 
 @require_POST
