@@ -63,8 +63,15 @@ def test_staff_changes_in_healthie_reach_the_room_by_themselves(
     mirrored = Booking.objects.get(healthie_appointment_id=elsewhere.id)
     wait_for(lambda: room_of(mirrored).status == Provision.Status.READY)
 
-    deliveries = sandbox.configure("healthie")["webhook_deliveries"]
-    assert deliveries and all(d["last_status_code"] == 202 for d in deliveries)
+    # Every delivery accepted. The last ones (echoes of our own writes) may still be in flight,
+    # and on a busy machine one may time out once and be retried, as Healthie does.
+    def deliveries():
+        return sandbox.configure("healthie")["webhook_deliveries"]
+
+    wait_for(lambda: all(d["status"] != "pending" for d in deliveries()))
+    assert deliveries() and all(
+        (d["status"], d["last_status_code"]) == ("delivered", 202) for d in deliveries()
+    )
     wait_for(lambda: not HealthieEvent.objects.filter(outcome="queued").exists())
     outcomes = set(HealthieEvent.objects.values_list("outcome", flat=True))
     assert {"applied", "mirrored", "echo"} <= outcomes  # echo: the links we wrote ourselves
