@@ -48,7 +48,7 @@ from integrations.errors import (
     OutcomeUnknownError,
     RejectedError,
 )
-from integrations.hcw.types import Invite
+from integrations.hcw.types import Consultation, Invite
 
 logger = logging.getLogger(__name__)
 
@@ -253,6 +253,22 @@ class HCWClient(VendorClient):
                 return None
             raise
         return self._read("invite.get", answer)
+
+    def get_invite_consultation(self, invite_id: str) -> Consultation | None:
+        """The consultation the invite opened, None while there is none (the patient has not
+        come in, or the invite was deleted unused). HCW still answers once the consultation is
+        closed and the invite deleted, for the scheduler who made the invite.
+        GET /api/v1/invite/:id/consultation"""
+        operation = "invite.consultation.get"
+        path = f"{_invite_path(invite_id)}/consultation"
+        try:
+            answer = self._request(operation, "GET", path, is_write=False)
+        except RejectedError as exc:
+            if exc.code == NOT_FOUND:
+                return None
+            raise
+        with self._reading(operation):
+            return _consultation(answer)
 
     def find_invites(
         self,
@@ -644,3 +660,34 @@ def _invite(node: Any) -> Invite:
         doctor_url=readers.optional_text(node.get("doctorURL")),
         metadata=dict(metadata) if metadata else None,
     )
+
+
+def _consultation(node: Any) -> Consultation:
+    """The backend's anonymous details of a consultation (or, once the closed consultation
+    has expired, its anonymous record, whose own `id` is not the consultation's)."""
+    if not isinstance(node, dict):
+        raise TypeError("consultation is not an object")
+    calls = node.get("successfulCallsCount")
+    average = node.get("averageCallDuration")
+    return Consultation(
+        id=readers.text(node.get("consultationId") or node["id"], "consultationId"),
+        created_at=parse_instant(node.get("consultationCreatedAt") or node.get("createdAt")),
+        accepted_at=parse_instant(node.get("acceptedAt")),
+        closed_at=parse_instant(node.get("closedAt")),
+        first_call_at=parse_instant(node.get("firstCallAt")),
+        successful_calls=_count(calls),
+        average_call_minutes=float(average) if _is_number(average) else None,
+        status=readers.optional_text(node.get("status")),
+    )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _count(value: Any) -> int | None:
+    if value is None:
+        return None
+    if not _is_number(value) or value < 0:
+        raise TypeError("a count is not a non-negative number")
+    return int(value)

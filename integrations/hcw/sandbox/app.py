@@ -13,8 +13,12 @@ policies isLoggedIn / isInviteOwner, config/routes.js):
   exist"}`), `GET /invite/:id` (the bare invite), `GET /invite?where=` (the blueprint list, our
   own invites only), `PATCH /invite/:id` (refused once ACCEPTED), `DELETE /invite/:id` (the deleted
   invite, no state check), `POST /invite/:id/revoke` (empty 200; 500 for an unknown id),
-  `POST /invite/:id/consultation/close` (404 while no consultation is active). An invite that is
-  not ours is a plain-text 404 "Not Found", like every unknown route.
+  `GET /invite/:id/consultation` (the consultation's anonymous details, without its `status`;
+  a plain 404 while there is none; still answered after the close deleted the invite),
+  `POST /invite/:id/consultation/close` (closes an active consultation and deletes the invite;
+  the closed one's record again once closed; 404 `{"success": false, "error": "Consultation not
+  found"}` otherwise). An invite that is not ours is a plain-text 404 "Not Found", like every
+  unknown route.
 
 Seed (deterministic, restored by reset): the scheduler account from settings
 (SANDBOX_HCW_SCHEDULER_EMAIL / _PASSWORD), doctors dr.maya.chen@hcw.example and
@@ -22,8 +26,9 @@ dr.samuel.okafor@hcw.example, queues "General" and "Oncologie", and one invite m
 scheduler (not visible to ours). All people are fictitious.
 
 Controls (`POST /_sandbox/config/hcw`, see `configure`): accept an invite (the patient opened
-the link), token lifetimes, required patient fields, change the scheduler's password, revoke
-every token. Faults and the call log belong to the shared server.
+the link), move its consultation along (pending, active, closed), token lifetimes, required
+patient fields, change the scheduler's password, revoke every token. Faults and the call log
+belong to the shared server.
 """
 
 import base64
@@ -57,6 +62,7 @@ INVITE_ID_PREFIX = "65f1a0c9e2b7d40013"  # + 6 hex digits
 DEFAULT_REQUIRED_FIELDS = ("firstName", "lastName", "gender")
 
 UNAUTHORIZED = {"error": "Unauthorized"}
+CONSULTATION_STATES = ("pending", "active", "closed")
 PAST = "Consultation Time cannot be in the past"
 
 DEFAULTS: dict[str, Any] = {
@@ -75,6 +81,7 @@ _ROUTES = [  # (method, path pattern, operation)
     ("PATCH", r"/api/v1/invite/(?P<id>[^/]+)", "invite.update"),
     ("DELETE", r"/api/v1/invite/(?P<id>[^/]+)", "invite.delete"),
     ("POST", r"/api/v1/invite/(?P<id>[^/]+)/revoke", "invite.revoke"),
+    ("GET", r"/api/v1/invite/(?P<id>[^/]+)/consultation", "invite.consultation.get"),
     ("POST", r"/api/v1/invite/(?P<id>[^/]+)/consultation/close", "invite.consultation.close"),
     ("GET", r"/inv", "patient-page"),
 ]
@@ -166,6 +173,10 @@ class HCWSandbox:
                 ),
             }
             self._queues = {queue_id: name for queue_id, name in QUEUES}
+            # By invite id: kept after the close deletes the invite, as the backend keeps the
+            # consultation (then its anonymous record) with the invite's id.
+            self._consultations: dict[str, dict] = {}
+            self._consultation_numbers = itertools.count(1)
             seeded_at = int(datetime(2026, 1, 5, 9, 0, tzinfo=UTC).timestamp() * 1000)
             self._invites: dict[str, dict] = {
                 FOREIGN_INVITE_ID: self._record(
@@ -190,11 +201,16 @@ class HCWSandbox:
         required_fields (subset of firstName, lastName, gender: the backend's
         ENABLE_FIELDS_FORM_DOCTOR), scheduler_password.
         Actions: `accept: <invite id>` marks the invite ACCEPTED (the patient opened the link);
+        `consultation: {"invite": <id>, "state": "pending" | "active" | "closed"}` moves the
+        invite's consultation on as HCW would: pending = the patient came in from the link
+        (invite ACCEPTED), active = a doctor accepted it, closed = a doctor closed it (the
+        invite is deleted);
         `revoke_tokens: true` invalidates every access and refresh token issued so far.
         Returns the options, the seeded accounts and queues, and `counts`: invites by status,
         logins, refreshes, notifications (invites HCW would have sent)."""
         options = dict(options)
         accept = options.pop("accept", None)
+        consultation = options.pop("consultation", None)
         revoke = options.pop("revoke_tokens", False)
         checks = {
             "token_lifetime_seconds": lambda v: isinstance(v, int) and v > 0,
@@ -212,6 +228,8 @@ class HCWSandbox:
                     raise ValueError(f"no invite {accept!r}")
                 invite["status"] = "ACCEPTED"
                 invite["updatedAt"] = self._now_ms()
+            if consultation is not None:
+                self._stage_consultation(consultation)
             if revoke:
                 self._rotation += 1
             self._options.update(options)
@@ -262,6 +280,8 @@ class HCWSandbox:
             return self._list(request, user)
         if operation == "invite.revoke":
             return self._revoke(invite_id)
+        if operation.startswith("invite.consultation."):
+            return self._consultation(operation, user, invite_id)
         invite = self._invites.get(invite_id)
         if invite is None or not self._owns(user, invite):
             return _not_found()
@@ -269,10 +289,8 @@ class HCWSandbox:
             return Response.json(self._with_urls(invite, request, doctor_url=False))
         if operation == "invite.update":
             return self._update(request, user, invite)
-        if operation == "invite.delete":
-            del self._invites[invite["id"]]
-            return Response.json(invite)
-        return Response.json({"success": False, "error": "Consultation not found"}, 404)
+        del self._invites[invite["id"]]  # invite.delete
+        return Response.json(invite)
 
     # --- auth -----------------------------------------------------------------------------
 
@@ -506,6 +524,98 @@ class HCWSandbox:
         if body.get("sendInvite", user["role"] != "scheduler"):
             self._notifications += 1
         return Response.json({"success": True, "invite": self._with_urls(invite, request)})
+
+    # --- consultations --------------------------------------------------------------------
+
+    def _stage_consultation(self, wanted: Any) -> None:
+        if not isinstance(wanted, dict) or wanted.get("state") not in CONSULTATION_STATES:
+            raise ValueError('consultation is {"invite": id, "state": pending|active|closed}')
+        invite_id = wanted.get("invite")
+        invite = self._invites.get(invite_id) if isinstance(invite_id, str) else None
+        consultation = self._consultations.get(invite_id) if isinstance(invite_id, str) else None
+        if consultation is None:
+            if invite is None:
+                raise ValueError(f"no invite {invite_id!r}")
+            invite["status"] = "ACCEPTED"  # the patient logged in with the invite's token
+            invite["updatedAt"] = self._now_ms()
+            consultation = {
+                "id": f"65f1a0c9e2b7d40014{next(self._consultation_numbers):06x}",
+                "status": "pending",
+                "createdAt": self._now_ms(),
+                "invite": invite["id"],
+                "invitedBy": invite["invitedBy"],
+                "doctor": invite["doctor"],
+                "queue": invite["queue"],
+                "inviteScheduledFor": invite["scheduledFor"],
+                "inviteCreatedAt": invite["createdAt"],
+            }
+            self._consultations[invite["id"]] = consultation
+        state = wanted["state"]
+        if state in ("active", "closed") and not consultation.get("acceptedAt"):
+            consultation.update(status="active", acceptedAt=self._now_ms())
+            consultation["acceptedBy"] = consultation["doctor"] or DOCTOR_ID
+        if state == "closed":
+            self._close(consultation)
+
+    def _close(self, consultation: dict) -> None:
+        """Consultation.closeConsultation: closed, and the patient's invite deleted."""
+        if consultation["status"] != "closed":
+            consultation.update(status="closed", closedAt=self._now_ms())
+        self._invites.pop(consultation["invite"], None)
+
+    def _consultation(self, operation: str, user: dict, invite_id: str | None) -> Response:
+        """isInviteOwner, then InviteController.getConsultation / closeConsultation."""
+        invite = self._invites.get(invite_id or "")
+        consultation = self._consultations.get(invite_id or "")
+        if invite is not None:
+            allowed = self._owns(user, invite)
+        else:
+            allowed = consultation is not None and user["id"] in (
+                consultation["doctor"],
+                consultation["invitedBy"],
+            )
+        if not allowed:
+            return _not_found()
+        if operation == "invite.consultation.get":
+            if consultation is None:
+                return _not_found()
+            return Response.json(self._anonymous_details(consultation))
+        if consultation is None or consultation["status"] == "pending":
+            return Response.json({"success": False, "error": "Consultation not found"}, 404)
+        if consultation["status"] == "closed":  # its anonymous record, made by the close
+            return Response.json(self._anonymous_details(consultation))
+        self._close(consultation)
+        return Response.json(
+            {**consultation, "duration": self._now_ms() - consultation["acceptedAt"]}
+        )
+
+    def _anonymous_details(self, consultation: dict) -> dict:
+        """Consultation.getAnonymousDetails: no `status`, and `closedAt` is now while open.
+        Keys the backend leaves undefined are absent (JSON drops them)."""
+        details = {
+            "consultationId": consultation["id"],
+            "IMADTeam": "none",
+            "closedAt": consultation.get("closedAt") or self._now_ms(),
+            "consultationCreatedAt": consultation["createdAt"],
+            "queue": consultation["queue"],
+            "doctor": consultation["doctor"],
+            "invite": consultation["invite"],
+            "invitedBy": consultation["invitedBy"],
+            "numberOfPlannedParticipants": 2,
+            "numberOfEffectiveParticipants": 0,
+            "doctorTextMessagesCount": 0,
+            "patientTextMessagesCount": 0,
+            "missedCallsCount": 0,
+            "successfulCallsCount": 0,
+            "averageCallDuration": 0,
+        }
+        for key in ("acceptedAt", "acceptedBy"):
+            if consultation.get(key):
+                details[key] = consultation[key]
+        if consultation["invite"] in self._invites:  # read from the invite while it exists
+            details["inviteScheduledFor"] = consultation["inviteScheduledFor"]
+            details["inviteCreatedAt"] = consultation["inviteCreatedAt"]
+        return details
 
     def _revoke(self, invite_id: str | None) -> Response:
         """No owner check in the real policy; an unknown id makes it throw: an empty 500."""

@@ -195,6 +195,29 @@ def test_every_client_request_has_a_bruno_counterpart(recorded):
     assert "Authorization" not in login.headers and "x-access-token" not in login.headers
 
 
+def test_the_consultation_read_is_brunos_get_consultation(monkeypatch):
+    """GET /invite/:id/consultation (GRECO/GET Consultation and close.bru), and its answer: the
+    backend's anonymous details, read without a `status` (the backend sends none)."""
+    monkeypatch.setattr(hcw_client, "_LOCAL_SESSIONS", {})
+    theirs = bru("GRECO/GET Consultation and close.bru")
+    details = {"consultationId": "c1", "acceptedAt": 1_700_000_000_000, "closedAt": 1}
+    with respx.mock(base_url=BASE) as mock:
+        mock.post(f"{API}/login-local").respond(200, json={"user": {"token": "t"}})
+        read = mock.get(url__regex=rf"{API}/invite/\w+/consultation$").respond(200, json=details)
+        with HCWClient(
+            url=BASE, email="s@x", password="p", timeout=2, cache=LocMemCache("c", {})
+        ) as hcw:
+            consultation = hcw.get_invite_consultation("65f1a0c9e2b7d40013000001")
+    [request] = [call.request for call in read.calls]
+    assert (request.method, path_shape(request.url.path)) == (
+        theirs["method"],
+        path_shape(theirs["path"]),
+    )
+    assert request.headers["Authorization"] == "Bearer t" and not request.content
+    assert consultation.id == "c1" and consultation.status is None
+    assert consultation.accepted_at == datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
+
+
 # --- (b) the sandbox takes Bruno's requests ----------------------------------------------------
 
 
@@ -241,6 +264,18 @@ def test_the_sandbox_accepts_brunos_update_bodies(sandbox, bearer, name):
     response = httpx.patch(f"{sandbox.url}/hcw{path}", json=body, headers=bearer)
     assert response.status_code == 200, response.text
     assert response.json()["invite"]["id"] == created["invite"]["id"]
+
+
+def test_the_sandbox_answers_brunos_get_consultation(sandbox, bearer):
+    create = sandbox_body(bru(INVITE_FILES[0])["raw_body"])
+    created = httpx.post(f"{sandbox.url}/hcw{API}/invite", json=create, headers=bearer).json()
+    invite_id = created["invite"]["id"]
+    sandbox.configure("hcw", consultation={"invite": invite_id, "state": "active"})
+    request = bru("GRECO/GET Consultation and close.bru")
+    path = re.sub(r"[0-9a-f]{24}(?=/consultation$)", invite_id, request["path"])
+    response = httpx.get(f"{sandbox.url}/hcw{path}", headers=bearer)
+    assert response.status_code == 200, response.text
+    assert response.json()["invite"] == invite_id and response.json()["acceptedAt"] > 0
 
 
 # --- (c) session edges ------------------------------------------------------------------------
