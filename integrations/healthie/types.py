@@ -56,6 +56,8 @@ class Appointment:
     external_videochat_url: str | None
     deleted_at: datetime | None = None
     patient_reschedule_count: int | None = None
+    is_blocker: bool = False  # time the provider keeps off the calendar: no patient, no type
+    notes: str | None = None  # a blocker's reason; never read for a visit (clinical notes)
 
     @property
     def is_active(self) -> bool:

@@ -160,12 +160,16 @@ def present_appointment(appointment: Appointment, ctx: Context) -> dict:
         "date": iso(appointment.start, tz),
         "end": formats.ruby_time(appointment.end, tz),
         "length": appointment.length,
+        "is_blocker": appointment.is_blocker,
+        "notes": appointment.notes,
         "contact_type": appointment.contact_type,
         "pm_status": appointment.pm_status,
         "external_videochat_url": appointment.external_videochat_url,
         "deleted_at": iso(appointment.deleted_at, tz) if appointment.deleted_at else None,
         "patient_reschedule_count": appointment.patient_reschedule_count,
-        "appointment_type": present_type(store.appointment_types[appointment.appointment_type_id]),
+        "appointment_type": present_type(
+            store.appointment_types.get(appointment.appointment_type_id or "")
+        ),
         "provider": present_user(provider),
         "user": present_user(store.users.get(appointment.patient_id or "")),
     }
@@ -263,9 +267,11 @@ def resolve_appointment(ctx: Context, **args) -> dict | None:
 def resolve_appointments(ctx: Context, **args) -> dict:
     """Defaults as Healthie documents them: the viewer's own appointments unless `provider_id`,
     `provider_ids`, `user_id` or `is_org` widen or narrow it; `filter` "future"; active ones
-    unless `with_all_statuses`. `filter` defaults to "future" with a date range too (the
-    documented default), so a range reaching into the past needs `filter: "all"`; a bare-date
-    `endDate` includes that whole day."""
+    unless `with_all_statuses`; blockers unless `include_blockers: false` (Healthie's default is
+    true: the 2026-01-01 SDL states no default, the reference for the versions before it says
+    `include_blockers: Boolean = true`, and nothing says it changed). `filter` defaults to
+    "future" with a date range too (the documented default), so a range reaching into the past
+    needs `filter: "all"`; a bare-date `endDate` includes that whole day."""
     tz = ctx.zone()
     provider_ids = [args["provider_id"]] if args.get("provider_id") else args.get("provider_ids")
     if not provider_ids and not args.get("user_id") and not args.get("is_org"):
@@ -285,6 +291,7 @@ def resolve_appointments(ctx: Context, **args) -> dict:
         end=end,
         time_filter=time_filter,
         with_all_statuses=bool(args.get("with_all_statuses")),
+        include_blockers=args.get("include_blockers") is not False,
     )
     order = args.get("order_by") or "DATE_ASC"
     if order != "UNSORTED":
@@ -552,12 +559,15 @@ def mutate_update_appointment(ctx: Context, data: dict) -> Result:
     `timezone`, else the viewer's zone. A separate `time` is not modelled."""
     if data.get("time") and not data.get("datetime"):
         raise InputProblem("time", "the sandbox reads datetime (or date) with the time in it")
+    if data.get("end_time") and not data.get("end_date"):
+        raise InputProblem("end_time", "the sandbox reads end_date (a date and time) instead")
     tz = _input_zone(ctx, data)
     field_name = "datetime" if data.get("datetime") else "date"
     start = _parsed(data, field_name, lambda v: formats.parse_datetime(v, tz))
     return ctx.store.update_appointment(
         data.get("id"),
         start=start,
+        end=_parsed(data, "end_date", lambda v: formats.parse_datetime(v, tz)),
         pm_status=data.get("pm_status"),
         contact_type=data.get("contact_type"),
         external_videochat_url=data.get("external_videochat_url"),
@@ -565,6 +575,37 @@ def mutate_update_appointment(ctx: Context, data: dict) -> Result:
         notes=data.get("notes"),
         enforce_availability=bool(data.get("enforce_availability")),
         client_updating=bool(data.get("client_updating")),
+        suppress_webhook=bool(data.get("suppress_webhook_notifications")),
+    )
+
+
+@payload("appointment", present_appointment)
+def mutate_create_appointment(ctx: Context, data: dict) -> Result:
+    """Blockers only: `is_blocker`, the provider's id in `providers` (a String; one id here,
+    else the viewer), the start in `datetime` (or `date`) and the end in `end_date`, read in
+    `timezone` else the viewer's zone, the reason in `notes`. A visit needs a patient, type
+    and contact type, which the sandbox leaves to completeCheckout."""
+    if not data.get("is_blocker"):
+        raise InputProblem(
+            "is_blocker", "the sandbox creates blockers only; patients book by completeCheckout"
+        )
+    if data.get("recurring_appointment") or data.get("repeat"):
+        raise InputProblem("recurring_appointment", "the sandbox has no recurring blockers")
+    if data.get("time") and not data.get("datetime"):
+        raise InputProblem("time", "the sandbox reads datetime (or date) with the time in it")
+    if data.get("end_time") and not data.get("end_date"):
+        raise InputProblem("end_time", "the sandbox reads end_date (a date and time) instead")
+    tz = _input_zone(ctx, data)
+    field_name = "datetime" if data.get("datetime") else "date"
+    start = _parsed(data, field_name, lambda v: formats.parse_datetime(v, tz), required=True)
+    provider_ids = [p.strip() for p in str(data.get("providers") or "").split(",") if p.strip()]
+    if len(provider_ids) > 1:
+        raise InputProblem("providers", "the sandbox blocks one provider's time at a time")
+    return ctx.store.create_blocker(
+        provider_id=provider_ids[0] if provider_ids else (ctx.viewer.id if ctx.viewer else None),
+        start=start,
+        end=_parsed(data, "end_date", lambda v: formats.parse_datetime(v, tz)),
+        notes=data.get("notes"),
         suppress_webhook=bool(data.get("suppress_webhook_notifications")),
     )
 
@@ -729,6 +770,7 @@ ROOT_RESOLVERS = {
     },
     "Mutation": {
         "completeCheckout": mutate_complete_checkout,
+        "createAppointment": mutate_create_appointment,
         "createAvailability": mutate_create_availability,
         "createWebhook": mutate_create_webhook,
         "expireWebhookSignature": mutate_expire_webhook_signature,

@@ -94,13 +94,17 @@ def open_slots(
     now: datetime,
     start: datetime,
     end: datetime,
+    blocked: Iterable[tuple[datetime, datetime]] = (),
 ) -> list[datetime]:
     """Start instants in [start, end) at which an appointment of `rules.length` can be booked.
 
     `busy` holds the provider's active appointments as (start, end); the buffer is applied here
-    on both sides, so back-to-back bookings keep `rules.buffer` minutes apart.
+    on both sides, so back-to-back bookings keep `rules.buffer` minutes apart. `blocked` holds
+    the provider's blockers (time off), taken away exactly, without the buffer.
     """
-    blocked = [(b_start - rules.buffer, b_end + rules.buffer) for b_start, b_end in busy]
+    blocked = [(b_start - rules.buffer, b_end + rules.buffer) for b_start, b_end in busy] + list(
+        blocked
+    )
     earliest = max(start, now + rules.min_advance)
     last_day = None
     if rules.max_days_ahead is not None:

@@ -129,11 +129,14 @@ class Availability:
 
 @dataclass
 class Appointment:
+    """A visit, or a blocker (`is_blocker`): time the provider keeps off the calendar, with no
+    patient, appointment type or contact type ("Required if not a blocker")."""
+
     id: str
     provider_id: str
     patient_id: str | None
-    appointment_type_id: str
-    contact_type: str
+    appointment_type_id: str | None
+    contact_type: str | None
     start: datetime  # UTC
     length: int  # minutes
     created_at: datetime
@@ -146,6 +149,7 @@ class Appointment:
     reason: str | None = None
     deleted_at: datetime | None = None
     patient_reschedule_count: int = 0
+    is_blocker: bool = False
 
     @property
     def end(self) -> datetime:
@@ -314,8 +318,10 @@ class Store:
         end: datetime | None = None,
         time_filter: str = "future",
         with_all_statuses: bool = False,
+        include_blockers: bool = True,
     ) -> list[Appointment]:
-        """Appointments by date, never deleted ones; inactive ones only with `with_all_statuses`.
+        """Appointments by date, never deleted ones; inactive ones only with `with_all_statuses`,
+        blockers only with `include_blockers`.
 
         `time_filter` is Healthie's `filter`: "future"/"upcoming", "past"/"ended" or "all".
         """
@@ -338,6 +344,8 @@ class Store:
             found = [a for a in found if a.start < now]
         if not with_all_statuses:
             found = [a for a in found if a.is_active]
+        if not include_blockers:
+            found = [a for a in found if not a.is_blocker]
         return sorted(found, key=lambda a: (a.start, int(a.id)))
 
     def list_availabilities(self, provider_ids: list[str] | None = None) -> list[Availability]:
@@ -393,11 +401,15 @@ class Store:
                 or (appointment_type is not None and a.appointment_type_id == appointment_type.id)
             )
         ]
-        busy = [
-            (a.start, a.end)
+        mine = [
+            a
             for a in self.appointments.values()
             if a.provider_id == provider.id and a.is_active and a.id != query.reschedule_id
         ]
+        busy = [(a.start, a.end) for a in mine if not a.is_blocker]
+        # A blocker takes its time away exactly: the buffer keeps visits apart, and a blocker
+        # is no visit (a slot may end as the provider's time off begins).
+        blocked = [(a.start, a.end) for a in mine if a.is_blocker]
         rules = slots.Rules(
             length=timedelta(minutes=length),
             interval=timedelta(minutes=setting.slot_interval),
@@ -406,7 +418,9 @@ class Store:
             max_days_ahead=setting.max_days_in_future,
             tz=zone(provider.timezone),
         )
-        return slots.open_slots(availabilities, busy, rules, now, query.start, query.end)
+        return slots.open_slots(
+            availabilities, busy, rules, now, query.start, query.end, blocked=blocked
+        )
 
     def is_bookable(
         self,
@@ -521,6 +535,7 @@ class Store:
         appointment_id: str | None,
         *,
         start: datetime | None = None,
+        end: datetime | None = None,
         pm_status: str | None = None,
         contact_type: str | None = None,
         external_videochat_url: str | None = None,
@@ -531,7 +546,8 @@ class Store:
         suppress_webhook: bool = False,
     ) -> Result:
         """A staff update; `client_updating` marks a reschedule done for the patient, which
-        counts towards `patient_reschedule_count`."""
+        counts towards `patient_reschedule_count`. `end` sets a blocker's end (a visit's length
+        is its type's); a blocker moved without one keeps its length."""
         with self.lock:
             appointment = self.appointment(appointment_id)
             if appointment is None:
@@ -539,18 +555,30 @@ class Store:
             if pm_status is not None and pm_status not in PM_STATUSES:
                 allowed = ", ".join(PM_STATUSES)
                 return Result.error("pm_status", f"pm_status must be one of {allowed}")
-            appointment_type = self.appointment_types[appointment.appointment_type_id]
-            if (
-                contact_type is not None
-                and contact_type not in appointment_type.available_contact_types
-            ):
-                return Result.error(
-                    "contact_type", f"{contact_type} is not offered for {appointment_type.name}"
-                )
+            if appointment.is_blocker:
+                if contact_type is not None:
+                    return Result.error("contact_type", "A blocker has no contact type")
+                length = _blocker_length(start or appointment.start, end)
+                if end is not None and length is None:
+                    return Result.error("end_date", "End must be after the start")
+            else:
+                if end is not None:
+                    return Result.error("end_date", "An appointment lasts its type's length")
+                length = None
+                appointment_type = self.appointment_types[appointment.appointment_type_id]
+                if (
+                    contact_type is not None
+                    and contact_type not in appointment_type.available_contact_types
+                ):
+                    return Result.error(
+                        "contact_type",
+                        f"{contact_type} is not offered for {appointment_type.name}",
+                    )
             moved = start is not None and start != appointment.start
             if (
                 moved
                 and enforce_availability
+                and not appointment.is_blocker  # "Does not work with ... blockers"
                 and not self.is_bookable(
                     appointment.provider_id,
                     appointment.appointment_type_id,
@@ -563,6 +591,7 @@ class Store:
             now = self.now()
             changes = {
                 "date": ("start", start),
+                "length": ("length", length),
                 "pm_status": ("pm_status", pm_status),
                 "contact_type": ("contact_type", contact_type),
                 "external_videochat_url": ("external_videochat_url", external_videochat_url),
@@ -583,6 +612,46 @@ class Store:
                 if not suppress_webhook:
                     self._emit("appointment.updated", appointment.id, "Appointment", changed)
             return Result(appointment)
+
+    def create_blocker(
+        self,
+        *,
+        provider_id: str | None,
+        start: datetime,
+        end: datetime | None,
+        notes: str | None = None,
+        suppress_webhook: bool = False,
+    ) -> Result:
+        """Staff keep a provider's time off the calendar: no patient, type or contact type.
+        Healthie does not check availability for a blocker (enforce_availability "does not
+        work with ... blockers"), so one may overlap booked visits."""
+        with self.lock:
+            provider = self.provider(provider_id)
+            if provider is None:
+                return Result.error("providers", "Provider not found")
+            if end is None:
+                return Result.error("end_date", "A blocker needs its end (end_date)")
+            length = _blocker_length(start, end)
+            if length is None:
+                return Result.error("end_date", "End must be after the start")
+            now = self.now()
+            blocker = Appointment(
+                id=self.next_id("appointment"),
+                provider_id=provider.id,
+                patient_id=None,
+                appointment_type_id=None,
+                contact_type=None,
+                start=start,
+                length=length,
+                created_at=now,
+                updated_at=now,
+                notes=notes,
+                is_blocker=True,
+            )
+            self.appointments[blocker.id] = blocker
+            if not suppress_webhook:
+                self._emit("appointment.created", blocker.id, "Appointment")
+            return Result(blocker)
 
     def delete_appointment(self, appointment_id: str | None, suppress_webhook=False) -> Result:
         """A staff delete: the appointment is gone from lists and lookups (guides)."""
@@ -752,6 +821,15 @@ class Store:
                 return Result.error("id", "Availability not found")
             self._emit("availability.deleted", availability.id, "Availability")
             return Result(availability)
+
+
+def _blocker_length(start: datetime, end: datetime | None) -> int | None:
+    """Whole minutes from start to end (Healthie keeps lengths in minutes); None unless the end
+    is at least a minute after the start."""
+    if end is None:
+        return None
+    minutes = int((end - start).total_seconds() // 60)
+    return minutes if minutes > 0 else None
 
 
 def _search(users: list[User], keywords: str | None) -> list[User]:

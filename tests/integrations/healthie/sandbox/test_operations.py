@@ -198,6 +198,31 @@ def test_every_operation_document_executes(gql):
         "availability": {"id": "4021"},
         "messages": None,
     }
+    # A blocker: the provider's time off, no patient, type or contact type; listed with
+    # include_blockers (Healthie's default), left out with include_blockers: false.
+    blocked = op(
+        "createAppointment",
+        {
+            "is_blocker": True,
+            "providers": "101",
+            "datetime": "2026-12-07T09:00:00",
+            "end_date": "2026-12-07T12:00:00-05:00",
+            "timezone": NEW_YORK,
+            "notes": "Training",
+        },
+    )
+    assert blocked["messages"] is None
+    blocker = blocked["appointment"]
+    assert (blocker["is_blocker"], blocker["length"], blocker["notes"]) == (True, 180, "Training")
+    assert (blocker["date"], blocker["user"], blocker["appointment_type"]) == (
+        "2026-12-07T09:00:00-05:00",
+        None,
+        None,
+    )
+    monday = {"provider_id": "101", "startDate": "2026-12-07", "endDate": "2026-12-07"}
+    listed_by_default = op("appointments", monday)["nodes"]
+    assert [a["id"] for a in listed_by_default if a["is_blocker"]] == [blocker["id"]]
+    assert op("appointments", {**monday, "include_blockers": False})["nodes"] == []
     patient = op("user", {"id": appointment["user"]["id"]})
     assert (patient["email"], patient["phone_number"]) == ("pat.doe@example.com", "5550100100")
 
