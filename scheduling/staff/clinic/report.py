@@ -3,21 +3,24 @@
 Visits are Healthie's past appointments (the source of truth, so visits booked elsewhere count
 too), matched to the mirror's bookings for the patient's name and what was provisioned. Per
 visit the report reads BetterPT's room (attendance and durations, filled about two hours after
-the start) and HCW@Home's invite; Qualiphy's exam verdicts are the ones its webhook recorded.
+the start) and HCW@Home's invite and consultation (not started, patient waiting, in progress,
+closed, invite deleted); Qualiphy's exam verdicts are the ones its webhook recorded.
 
 Bounded: at most MAX_VISITS visits (Healthie pages of 50), each vendor answer cached (for a day
 once final, a minute while still open), and a vendor that fails makes its column "unknown" for
 that visit instead of failing the page.
 
 Who attended, first answer wins: Healthie's pm_status "No-Show" (staff said so); BetterPT's
-didPatientAttend; Healthie's "Occurred"; HCW@Home's invite ACCEPTED (the patient opened the
-link). Else "pending" while BetterPT may still fill it in, "unknown" otherwise. Show rate =
-attended / (attended + no-shows): visits nobody can tell about are left out of it.
+didPatientAttend; Healthie's "Occurred"; an HCW@Home consultation (HCW opens one only when the
+patient comes in from the link). Else "pending" while BetterPT may still fill it in, "unknown"
+otherwise. Show rate = attended / (attended + no-shows): visits nobody can tell about are left
+out of it.
 """
 
 import csv
 import io
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -27,6 +30,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from integrations.errors import VendorError
+from integrations.hcw import types as hcw_types
 from integrations.healthie.types import Appointment
 from scheduling.common.upstream import UpstreamUnavailable, betterpt, hcw
 from scheduling.models import Booking, Provision
@@ -66,7 +70,7 @@ class Visit:
     healthie_status: str
     video_vendor: str  # "BetterPT", "HCW@Home" or ""
     video: VideoAttendance | str | None  # BetterPT: the figures, or UNKNOWN; None: no room
-    hcw_status: str | None  # HCW@Home's invite status, UNKNOWN, or None: no invite
+    hcw_status: str | None  # HCW@Home's consultation state, UNKNOWN, or None: no invite
     exam_status: str | None  # Qualiphy's recorded verdicts, or None: no exams
     outcome: str
 
@@ -199,51 +203,57 @@ def _outcome(appointment: Appointment, status: str, video, hcw_status) -> str:
         return ATTENDED if video.did_patient_attend else NO_SHOW
     if said == "occurred":
         return ATTENDED
-    if hcw_status == "ACCEPTED":
+    if hcw_status in HCW_PATIENT_CAME:
         return ATTENDED
     if video is not None and timezone.now() < appointment.start + BETTERPT_FILLS_AFTER:
         return PENDING
     return UNKNOWN
 
 
-def _betterpt(uid: str) -> VideoAttendance | str:
-    key = f"staff-report:betterpt:{uid}"
+def _cached_read(key: str, vendor: str, read: Callable[[], tuple[object, bool]]):
+    """What `read` returns as (value, final), cached for a day once final and a minute while
+    the vendor may still change it; UNKNOWN (and not cached) when the vendor fails."""
     found = cache.get(key)
     if found is not None:
         return found
     try:
-        room = betterpt().video_room(uid)
+        value, final = read()
     except VendorError as exc:
-        logger.warning("report: BetterPT room unreadable: %s", type(exc).__name__)
+        logger.warning("report: %s unreadable: %s", vendor, type(exc).__name__)
         return UNKNOWN
-    if room is None:
-        return UNKNOWN
-    figures = VideoAttendance(
-        did_patient_attend=room.did_patient_attend,
-        did_provider_attend=room.did_provider_attend,
-        patient_minutes=room.patient_duration,
-        provider_minutes=room.provider_duration,
-    )
-    final = room.did_patient_attend is not None
-    cache.set(key, figures, FINAL_SECONDS if final else OPEN_SECONDS)
-    return figures
+    cache.set(key, value, FINAL_SECONDS if final else OPEN_SECONDS)
+    return value
+
+
+def _betterpt(uid: str) -> VideoAttendance | str:
+    def read():
+        room = betterpt().video_room(uid)
+        if room is None:
+            return UNKNOWN, False
+        figures = VideoAttendance(
+            did_patient_attend=room.did_patient_attend,
+            did_provider_attend=room.did_provider_attend,
+            patient_minutes=room.patient_duration,
+            provider_minutes=room.provider_duration,
+        )
+        return figures, room.did_patient_attend is not None
+
+    return _cached_read(f"staff-report:betterpt:{uid}", "BetterPT room", read)
 
 
 def _hcw(invite_id: str) -> str:
-    key = f"staff-report:hcw:{invite_id}"
-    found = cache.get(key)
-    if found is not None:
-        return found
-    try:
-        invite = hcw().get_invite(invite_id)
-    except VendorError as exc:
-        logger.warning("report: HCW@Home invite unreadable: %s", type(exc).__name__)
-        return UNKNOWN
-    status = invite.status if invite else "deleted"
-    cache.set(key, status, OPEN_SECONDS)
-    return status
+    def read():
+        client = hcw()
+        state = hcw_types.consultation_state(
+            client.get_invite(invite_id), client.get_invite_consultation(invite_id)
+        )
+        return state, state in hcw_types.FINAL_STATES
+
+    return _cached_read(f"staff-report:hcw-consultation:{invite_id}", "HCW@Home", read)
 
 
+# The patient came in from the link: HCW opened a consultation.
+HCW_PATIENT_CAME = {hcw_types.PATIENT_WAITING, hcw_types.IN_PROGRESS, hcw_types.CLOSED}
 READERS = {Provision.Part.BETTERPT_ROOM: _betterpt, Provision.Part.HCW_INVITE: _hcw}
 
 
@@ -296,7 +306,7 @@ CSV_HEADER = (
     "Provider attended (BetterPT)",
     "Patient minutes (BetterPT)",
     "Provider minutes (BetterPT)",
-    "HCW@Home invite",
+    "HCW@Home consultation",
     "Qualiphy exams",
     "Outcome",
 )

@@ -13,9 +13,7 @@ from integrations.healthie.client import HealthieClient
 from scheduling.models import Booking, Provision, QualiphyExam
 from scheduling.provisioning import services as provisioning_services
 from scheduling.provisioning.tasks import provision_part
-from scheduling.staff.access import FRONT_DESK
 from tests.scheduling.html import Page
-from tests.staff.clinic.conftest import signed_in
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -160,27 +158,6 @@ def test_bad_ranges_are_field_errors(front_desk, sandbox):
         response = front_desk.get(f"/staff/report/?{query}")
         assert response.status_code == 422
         assert error in response.content.decode()
-
-
-def test_an_hcw_visit_counts_as_attended_once_the_patient_opened_the_invite(
-    exam_booking, exam_plan, sandbox, pinned_clock, django_capture_on_commit_callbacks
-):
-    opened, unopened = exam_booking(), exam_booking()
-    invites = [
-        provision_all(b, django_capture_on_commit_callbacks)[Provision.Part.HCW_INVITE]
-        for b in (opened, unopened)
-    ]
-    assert all(i.status == Provision.Status.READY for i in invites)
-    sandbox.configure("hcw", accept=invites[0].external_id)
-    pinned_clock.move_to(max(opened.start, unopened.start) + timedelta(hours=3))
-    desk = signed_in("desk-hcw", FRONT_DESK)
-    page = Page(desk.get(report_url([opened, unopened])))
-    rows = {r.text for r in page.iter() if r.tag == "tr"}
-    accepted = [r for r in rows if "ACCEPTED" in r]
-    assert len(accepted) == 1 and accepted[0].endswith("Attended")
-    assert "HCW@Home" in accepted[0] and "no verdict yet" in accepted[0]  # Qualiphy's exam
-    assert any("SENT" in r and r.endswith("Unknown") for r in rows)
-    assert totals_of(page)["Show rate"] == "100%"  # one attended, one nobody can tell about
 
 
 def test_a_visit_booked_in_healthie_only_counts_by_its_pm_status(front_desk, sandbox):
