@@ -1,5 +1,5 @@
 """Who may open the front desk's pages: anonymous users are sent to the login page, signed-in
-users without a staff role get the site's 403 page, front desk and clinic admin get in. The
+users without a staff role get the console's 403 page, front desk and clinic admin get in. The
 login is rate-limited (django-axes), and the forms need Django's CSRF token."""
 
 import pytest
@@ -39,7 +39,7 @@ def test_signed_in_users_without_a_role_get_403(outsider, sandbox, method, url):
     client.handler.enforce_csrf_checks = False  # the role is what refuses them, not CSRF
     response = getattr(client, method)(url)
     assert response.status_code == 403
-    assert Page(response).one("heading", "This can't be done from here")
+    assert Page(response).one("heading", "You can't open this page")  # the console's own
     assert sandbox.calls(vendor="healthie") == []
 
 
