@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
+from django.db.models import DateTimeField, Value
 from django.utils import timezone
 
 from integrations.errors import TransientError
@@ -71,6 +72,23 @@ def _version_key(provider_id: str) -> str:
 def provider_versions(provider_ids: tuple[str, ...]) -> tuple:
     found = cache.get_many([_version_key(p) for p in provider_ids])
     return tuple(found.get(_version_key(p), 0) for p in provider_ids)
+
+
+def holds_key(provider_id: str) -> str:
+    return f"sched:provider-holds:{provider_id}"
+
+
+PAGES_VERSION_KEY = "sched:pages-version"
+
+
+def picker_stamps(provider_ids: tuple[str, ...]) -> dict[str, Any]:
+    """Everything a rendered picker shows besides its URL and the clock, by cache key: the
+    providers' availability versions, their holds stamps (services.holds_changed) and the
+    booking pages' version; one round trip. A stamp never set reads as 0."""
+    keys = [_version_key(p) for p in provider_ids] + [holds_key(p) for p in provider_ids]
+    keys.append(PAGES_VERSION_KEY)
+    found = cache.get_many(keys)
+    return {key: found.get(key, 0) for key in keys}
 
 
 def cached_call(
@@ -273,14 +291,9 @@ def _availability_args(provider_ids: tuple[str, ...], org_level: bool) -> dict:
     return {"provider_ids": list(provider_ids), "org_level": True}
 
 
-def _scope(page: BookingPage, appointment_type_id: str, contact_type: str, provider_ids) -> tuple:
-    return (
-        page.pk,
-        appointment_type_id,
-        contact_type,
-        provider_ids,
-        provider_versions(provider_ids),
-    )
+def _scope(page: BookingPage, appointment_type_id: str, contact_type: str, provider_ids, stamps):
+    versions = tuple(stamps[_version_key(p)] for p in provider_ids)
+    return (page.pk, appointment_type_id, contact_type, provider_ids, versions)
 
 
 def _days(
@@ -316,17 +329,24 @@ def _times(*, page, appointment_type_id, contact_type, provider_ids, tz, scope, 
 
 class Picker:
     """One view's availability reads for one page, type, contact type, providers and zone:
-    the providers' versions read once, the cached days and times read in one round trip
-    (`prefetch`), the misses fetched side by side. Lives for one request only.
+    the providers' stamps read once (before anything they guard), the cached days and times
+    read in one round trip (`prefetch`), the misses fetched side by side. Lives for one request
+    only.
+
+    `stamps` and `valid_until` say how long what it read holds, for reusing the rendered
+    picker (availability.picker_cache): until a stamp changes or the earliest of the holds it
+    subtracted expires.
 
     `query`: page, appointment_type_id, contact_type, provider_ids, tz."""
 
     def __init__(self, **query):
         self.query = query
+        self.stamps = picker_stamps(query["provider_ids"])
         self.scope = _scope(
             query["page"], query["appointment_type_id"], query["contact_type"],
-            query["provider_ids"],
+            query["provider_ids"], self.stamps,
         )  # fmt: skip
+        self.valid_until: datetime | None = None
         self._found: dict[str, Any] = {}
 
     def days_read(self, month: date | None = None) -> DaysRead:
@@ -372,6 +392,10 @@ class Picker:
         held = held_slots(
             provider_ids=provider_ids, starts=[s for s, _ in pairs], keep=keep_hold_token
         )
+        expiries = [until for until in held.values() if until is not None]
+        if expiries:
+            earliest = min(expiries)
+            self.valid_until = min(self.valid_until or earliest, earliest)
         order = {p: i for i, p in enumerate(provider_ids)}
         by_start: dict[datetime, list[str]] = {}
         for start, provider_id in pairs:
@@ -400,12 +424,13 @@ def open_times(*, day: date, keep_hold_token: str | None = None, **query) -> lis
 
 def held_slots(
     *, provider_ids: tuple[str, ...], starts: list[datetime], keep: str | None = None
-) -> set[tuple[str, datetime]]:
+) -> dict[tuple[str, datetime], datetime | None]:
     """(provider id, start) pairs under a live hold or already booked through us, from the first
     of `starts` to the last (a range: two query parameters rather than one per start, and the
-    pairs in between that are not in `starts` are harmless to the caller's lookups)."""
+    pairs in between that are not in `starts` are harmless to the caller's lookups), each with
+    when its hold expires (None: booked)."""
     if not starts:
-        return set()
+        return {}
     now = timezone.now()
     during = (min(starts), max(starts))
     holds = SlotHold.objects.filter(
@@ -418,12 +443,17 @@ def held_slots(
     )
     # One round trip: this runs on every view of a day's times, cached or not.
     # (No ordering: SQLite refuses ORDER BY inside a compound statement.)
-    pairs = (
+    never = Value(None, output_field=DateTimeField())
+    rows = (
         holds.order_by()
-        .values_list("provider_id", "start")
-        .union(booked.order_by().values_list("provider_id", "start"))
+        .values_list("provider_id", "start", "expires_at")
+        .union(booked.order_by().annotate(never=never).values_list("provider_id", "start", "never"))
     )
-    return set(pairs)
+    held: dict[tuple[str, datetime], datetime | None] = {}
+    for provider_id, start, until in rows:
+        if until is None or held.get((provider_id, start), until) is not None:
+            held[(provider_id, start)] = until  # booked outlasts any hold on the same slot
+    return held
 
 
 def hold_get(*, token: str) -> SlotHold | None:

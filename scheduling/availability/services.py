@@ -1,6 +1,7 @@
 """Availability writes: slot holds (one live hold per provider and start, by a database
 uniqueness guarantee) and dropping cached availability when a provider's calendar changes."""
 
+import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -48,6 +49,27 @@ def availability_invalidate(*, provider_ids: list[str] | tuple[str, ...]) -> Non
     """Drop every cached day and time list that includes these providers (bump their version)."""
     stamp = timezone.now().timestamp()
     cache.set_many({f"sched:provider-version:{p}": stamp for p in provider_ids}, timeout=None)
+
+
+def _new_stamp() -> str:
+    # Random, not a clock reading: two changes within one tick (or under a pinned test clock)
+    # must still give two different stamps.
+    return uuid.uuid4().hex
+
+
+def holds_changed(sender, instance: SlotHold, **kwargs) -> None:
+    """A hold was placed, renewed or released (post_save/post_delete of SlotHold, connected in
+    apps.py so no write is missed): pickers rendered with this provider's holds are stale.
+    Bumped once the write is committed, so a picker rendered meanwhile from the old holds is
+    marked with the old stamp, never the new one."""
+    key = selectors.holds_key(instance.provider_id)
+    transaction.on_commit(lambda: cache.set(key, _new_stamp(), timeout=None))
+
+
+def pages_changed(sender, instance: BookingPage, **kwargs) -> None:
+    """A booking page was saved or deleted: every rendered picker is stale (its page's providers
+    or types may be others now)."""
+    transaction.on_commit(lambda: cache.set(selectors.PAGES_VERSION_KEY, _new_stamp(), None))
 
 
 def hold_place(slot: Slot, *, replaces: str | None = None) -> SlotHold:

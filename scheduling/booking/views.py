@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from integrations.errors import VendorError
+from scheduling.availability import picker_cache
 from scheduling.availability import selectors as availability_selectors
 from scheduling.availability import services as availability_services
 from scheduling.booking import calendar_files, prefill, selectors, services
@@ -74,6 +75,26 @@ def _flow_form(token_type: type[tokens.StepToken], field: str, methods=("POST",)
     return lambda view: require_http_methods(methods)(
         embeddable(limits.limited(limits.BOOKING_POSTS)(signed(pages.upstream_guard(view))))
     )
+
+
+def _reused_picker(view):
+    """A picker partial is served as stored while nothing it shows has changed
+    (availability.picker_cache); a view that renders one leaves its reads on the response."""
+
+    @wraps(view)
+    def wrapped(request, slug):
+        if not picker_cache.reusable(request):
+            return view(request, slug)
+        stored = picker_cache.lookup(request)
+        if stored is not None:
+            return stored
+        response = view(request, slug)
+        reads = getattr(response, "picker_reads", None)
+        if reads is not None:
+            picker_cache.store(request, response, reads)
+        return response
+
+    return wrapped
 
 
 def _page_or_404(slug: str) -> BookingPage:
@@ -225,7 +246,7 @@ def _picker_context(state: FlowState, types) -> dict:
         first_open_day=reads.first_open_day,
         open_days=reads.open_days,
     )
-    context = {**_common(state, types), **picker}
+    context = {**_common(state, types), **picker, "picker_reads": reads}
     if state.day:
         context.update(_times_context(state, reads))
     return context
@@ -252,20 +273,27 @@ def _times_context(state: FlowState, reads: availability_selectors.Picker) -> di
     )
 
 
+def _render_picker(request, context: dict, *, push: str, status: int = 200) -> HttpResponse:
+    response = pages.render_step(
+        request, "scheduling/calendar.html", context, status=status, partial="picker", push=push
+    )
+    response.picker_reads = context["picker_reads"]
+    return response
+
+
 @_flow_page
+@_reused_picker
 def step_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     page, types, state = _load(request, slug)
     if _first_missing_step(state):
         return _onward(state)
     state = replace(state, day=None)
     context = _picker_context(state, types)
-    return pages.render_step(
-        request, "scheduling/calendar.html", context, partial="picker",
-        push=context["state"].url("calendar"),
-    )  # fmt: skip
+    return _render_picker(request, context, push=context["state"].url("calendar"))
 
 
 @_flow_page
+@_reused_picker
 def step_times(request: HttpRequest, slug: str) -> HttpResponse:
     page, types, state = _load(request, slug)
     if _first_missing_step(state):
@@ -274,10 +302,7 @@ def step_times(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(state.url("calendar"))
     status = 409 if state.notice == "taken" else 200
     context = _picker_context(state, types)
-    return pages.render_step(
-        request, "scheduling/calendar.html", context, status=status, partial="picker",
-        push=state.url("times"),
-    )  # fmt: skip
+    return _render_picker(request, context, push=state.url("times"), status=status)
 
 
 def _state_from_step(page: BookingPage, step: TimesToken | DetailsToken, **overrides) -> FlowState:

@@ -1,6 +1,8 @@
 """The picker's day buttons and time buttons are rendered once per exact input and reused
 (common.pages.month_rows / time_list): reuse must never offer a held or booked slot, and a
-cache-hit view stays cheap (one database query for the page, one for holds)."""
+cache-hit view that is rendered again stays cheap (one database query for the page, one for
+holds; a whole page also its embed origins). A repeated partial is not even rendered
+(test_picker_cache.py)."""
 
 from datetime import date
 
@@ -70,8 +72,9 @@ def test_a_cache_hit_view_of_a_day_reads_the_page_and_the_holds_only(pages, sand
     patient = Patient()
     day = day_of(patient.times_page())
     url = "/book/riverside/times/"
-    patient.get(url, patient.flow_params(day=day), HTTP_HX_REQUEST="true")  # caches filled
+    patient.get(url, patient.flow_params(day=day))  # Healthie's answers cached
     with CaptureQueriesContext(connection) as queries:
-        response = patient.get(url, patient.flow_params(day=day), HTTP_HX_REQUEST="true")
+        response = patient.get(url, patient.flow_params(day=day))  # a whole page: rendered
     assert response.status_code == 200 and times(response.content.decode())
-    assert len(queries) == 2, [q["sql"][:80] for q in queries.captured_queries]
+    # The page, the holds, and the page's embed origins for its frame-ancestors (common.origin).
+    assert len(queries) == 3, [q["sql"][:80] for q in queries.captured_queries]
