@@ -2,15 +2,19 @@
 passed in by the view, so a form never calls a vendor itself."""
 
 import json
-from datetime import date, timedelta
+import re
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone as django_timezone
 
 from scheduling.common import origin as origin_rules
 from scheduling.models import AppointmentTypePlan, BookingPage
 from scheduling.staff.clinic.selectors import WEEKDAY_NAMES
-from scheduling.staff.clinic.services import HoursInput
+from scheduling.staff.clinic.services import BlockInput, HoursInput
 
 # Monday first, as clinics read a week; values are Healthie's (0 = Sunday).
 WEEKDAY_CHOICES = [(str(d), WEEKDAY_NAMES[d]) for d in (1, 2, 3, 4, 5, 6, 0)]
@@ -107,6 +111,99 @@ class HoursForm(forms.Form):
             "last_day": hours.last_day if hours.weekly else None,
             "appointment_type": hours.appointment_type_id or "",
         }
+
+
+KEY_SHAPE = re.compile(r"[0-9a-f]{32}")
+OUT_OF_DATE = "This form is out of date: reload the page and try again."
+
+
+def new_key() -> str:
+    """A form's idempotency key, made each time the form is drawn."""
+    return uuid.uuid4().hex
+
+
+class KeyedForm(forms.Form):
+    """A form sent once: its key, made when it was drawn, names the change."""
+
+    key = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if not KEY_SHAPE.fullmatch(data.get("key") or ""):
+            self.add_error(None, OUT_OF_DATE)
+        return data
+
+
+def _instant(day: date, clock: time, zone: ZoneInfo) -> datetime | None:
+    """The instant the provider's clock shows `clock` on `day`; None for a time the clock skips
+    (spring forward). The earlier of two when the clock goes back."""
+    wall = datetime.combine(day, clock.replace(second=0, microsecond=0), zone)
+    if wall.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall.replace(tzinfo=None):
+        return None
+    return wall
+
+
+class BlockForm(KeyedForm):
+    """Blocked time on one day, from and to wall-clock times in the provider's zone."""
+
+    day = _date_field("Date")
+    starts = _time_field("From")
+    ends = _time_field("To")
+    reason = forms.CharField(
+        label="Reason (optional)",
+        required=False,
+        max_length=200,
+        help_text="Shown to staff only, e.g. “Training” or “Holiday”.",
+    )
+
+    def __init__(self, *args, timezone: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone = timezone
+        self.fields["starts"].widget.attrs["step"] = 60
+        self.fields["ends"].widget.attrs["step"] = 60
+
+    def clean(self):
+        data = super().clean()
+        day, starts, ends = data.get("day"), data.get("starts"), data.get("ends")
+        if day is None or starts is None or ends is None:
+            return data
+        zone = ZoneInfo(self.timezone)
+        start, end = _instant(day, starts, zone), _instant(day, ends, zone)
+        for name, value in (("starts", start), ("ends", end)):
+            if value is None:
+                self.add_error(name, "The clocks skip this time on that day (daylight saving).")
+        if start is None or end is None:
+            return data
+        if end <= start:
+            self.add_error("ends", "The end must be after the start.")
+        elif start < django_timezone.now():
+            self.add_error("starts", "The blocked time must not start in the past.")
+        data["start"], data["end"] = start, end
+        return data
+
+    def block(self) -> BlockInput:
+        data = self.cleaned_data
+        return BlockInput(
+            start=data["start"],
+            end=data["end"],
+            timezone=self.timezone,
+            reason=(data.get("reason") or "").strip(),
+        )
+
+    @classmethod
+    def initial_for(cls, block) -> dict:
+        """The form's values for an existing `selectors.Block`, with a fresh key."""
+        return {
+            "day": block.day,
+            "starts": block.starts,
+            "ends": block.ends,
+            "reason": block.reason,
+            "key": new_key(),
+        }
+
+
+class BlockDeleteForm(KeyedForm):
+    """Deleting blocked time: only the form's key."""
 
 
 class ReportForm(forms.Form):

@@ -1,12 +1,13 @@
 """Clinic admin reads: Healthie's providers and appointment types by name (for the pickers), and
-a provider's open hours as the clinic reads them (local times in the provider's zone).
+a provider's open hours and blocked time as the clinic reads them (local times in the provider's
+zone).
 
 The catalogue is cached briefly and shared with the patient pages' cache; open hours are read
 live, since staff edit them and must see their own change at once.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -133,6 +134,68 @@ def hours_for(provider: Provider) -> ProviderHours:
 def hours_get(provider: Provider, hours_id: str) -> Hours | None:
     found = hours_for(provider)
     return next((h for h in found.weekly + found.one_off if h.id == hours_id), None)
+
+
+# How far ahead the editor lists blocked time: a year covers holidays booked well ahead.
+BLOCKS_AHEAD = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One blocker (time the provider keeps off the calendar) as staff read it: its start and
+    end in `timezone`, the provider's zone."""
+
+    id: str
+    start: datetime  # aware, in `timezone`
+    end: datetime
+    reason: str
+    timezone: str
+
+    @property
+    def day(self) -> date:
+        return self.start.date()
+
+    @property
+    def starts(self) -> time:
+        return self.start.time().replace(tzinfo=None)
+
+    @property
+    def ends(self) -> time:
+        return self.end.time().replace(tzinfo=None)
+
+    @property
+    def ends_another_day(self) -> bool:
+        return self.end.date() != self.start.date()
+
+
+def blocks_for(provider: Provider) -> list[Block]:
+    """A provider's blocked time that has not ended yet (up to BLOCKS_AHEAD), soonest first,
+    read live from Healthie (staff must see their own change at once)."""
+    zone_name = provider_zone(provider)
+    tz = ZoneInfo(zone_name)
+    now = timezone.now()
+    # Today's first instant: a block under way started before now and is still listed.
+    since = datetime.combine(now.astimezone(tz).date(), time(), tz)
+    try:
+        found = healthie().blockers(provider_id=provider.id, start=since, end=now + BLOCKS_AHEAD)
+    except TransientError as exc:
+        raise UpstreamUnavailable(str(exc)) from exc
+    blocks = [
+        Block(
+            id=a.id,
+            start=a.start.astimezone(tz),
+            end=a.end.astimezone(tz),
+            reason=a.notes or "",
+            timezone=zone_name,
+        )
+        for a in found
+        if a.end is not None and a.end > now
+    ]
+    return sorted(blocks, key=lambda b: (b.start, b.id))
+
+
+def block_get(provider: Provider, block_id: str) -> Block | None:
+    return next((b for b in blocks_for(provider) if b.id == block_id), None)
 
 
 def appointments_between(

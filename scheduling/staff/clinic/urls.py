@@ -9,6 +9,17 @@ urlpatterns = [
     path("report/", report.report, name="report"),
     path("availability/", availability.availability, name="availability"),
     path("availability/<str:provider_id>/add/", availability.hours_add, name="availability_add"),
+    path("availability/<str:provider_id>/blocks/add/", availability.block_add, name="block_add"),
+    path(
+        "availability/<str:provider_id>/blocks/<str:block_id>/edit/",
+        availability.block_edit,
+        name="block_edit",
+    ),
+    path(
+        "availability/<str:provider_id>/blocks/<str:block_id>/delete/",
+        availability.block_delete,
+        name="block_delete",
+    ),
     path(
         "availability/<str:provider_id>/<str:hours_id>/edit/",
         availability.hours_edit,

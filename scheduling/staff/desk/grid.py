@@ -1,5 +1,7 @@
-"""The calendar grid: appointments, open hours and the clock laid out as a table, by wall-clock
-time in the clinic's zone. Pure: the view reads Healthie and the mirror and passes them in.
+"""The calendar grid: appointments, blocked time, open hours and the clock laid out as a table,
+by wall-clock time in the clinic's zone. Pure: the view reads Healthie and the mirror and passes
+them in. A blocker (a provider's time off) is an entry too, but no appointment: it is drawn as
+"Blocked" over every cell it covers and has no panel.
 
 Rows are half hours of the clinic's wall clock (7 AM to 7 PM, widened to fit what is on the
 calendar), so a week across a DST change shows 9:00 AM on 9:00 AM both sides of it; each cell's
@@ -42,6 +44,15 @@ class Entry:
         return self.appointment.id
 
     @property
+    def blocked(self) -> bool:
+        """Blocked time (a Healthie blocker), not an appointment."""
+        return self.appointment.is_blocker
+
+    @property
+    def reason(self) -> str:
+        return self.appointment.notes or ""
+
+    @property
     def status(self) -> str:
         if self.appointment.deleted_at is not None:
             return "Deleted"
@@ -81,6 +92,7 @@ class Cell:
     entries: list[Entry] = field(default_factory=list)
     open: bool = False
     past: bool = False
+    blocked: bool = False  # a blocker covers some of this half hour
 
 
 @dataclass
@@ -166,10 +178,12 @@ def build(
                 past=end <= now,
             )
             for entry in entries:
-                key = entry.appointment.provider_id if by_provider else entry.start.date()
+                if by_provider and entry.appointment.provider_id != column.key:
+                    continue
+                if entry.blocked and entry.start < end and entry.end > start:
+                    cell.blocked = True
                 if (
-                    key == column.key
-                    and entry.start.date() == day
+                    entry.start.date() == day
                     and minutes <= _minutes(entry.start) < minutes + SLOT_MINUTES
                 ):
                     cell.entries.append(entry)

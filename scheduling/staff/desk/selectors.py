@@ -1,5 +1,6 @@
 """Reads for the front desk: the clinic's providers and zone, the appointments Healthie holds in
-a range (every status, cached briefly), the providers' open hours, and what the mirror knows.
+a range (every status, and the providers' blocked time: Healthie's blockers, cached briefly),
+the providers' open hours, and what the mirror knows.
 
 Healthie is read with the staff key. Each cached answer's key carries the providers'
 availability versions (availability.selectors.provider_versions), which our own writes and
@@ -66,6 +67,7 @@ def _appointments_read(
             end=end,
             filter="all",
             with_all_statuses=True,
+            include_blockers=True,  # blocked time shows on the calendar, marked (is_blocker)
         )
 
     key = availability_selectors.cache_key("staff-appointments", *_scope(provider_ids, start, end))
@@ -76,7 +78,8 @@ def appointments_between(
     *, provider_ids: tuple[str, ...], start: datetime, end: datetime
 ) -> list[Appointment]:
     """Every appointment Healthie holds for these providers starting in start..end, whatever
-    its status (cancelled and no-show ones too), in date order."""
+    its status (cancelled and no-show ones too), and their blockers (`is_blocker`), in date
+    order."""
     if not provider_ids:
         return []
     return _appointments_read(provider_ids, start, end).value()

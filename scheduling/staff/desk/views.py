@@ -169,7 +169,7 @@ def calendar(request):
         "columns": columns,
         "rows": rows,
         "by_provider": view == "day",
-        "entry_count": len(entries),
+        "entry_count": sum(not e.blocked for e in entries),  # blocked time is no appointment
         "prev_url": _calendar_url(day - step, view, provider),
         "next_url": _calendar_url(day + step, view, provider),
         "today_url": _calendar_url(today, view, provider),

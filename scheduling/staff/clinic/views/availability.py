@@ -1,5 +1,5 @@
-"""The availability editor (clinic admin): a provider's weekly hours and one-off openings,
-read from and written to Healthie, in the provider's own zone."""
+"""The availability editor (clinic admin): a provider's weekly hours, one-off openings and
+blocked time, read from and written to Healthie, in the provider's own zone."""
 
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,7 @@ from scheduling.common import timefmt
 from scheduling.common.upstream import UpstreamUnavailable
 from scheduling.staff.access import clinic_admin_required
 from scheduling.staff.clinic import selectors, services
-from scheduling.staff.clinic.forms import HoursForm
+from scheduling.staff.clinic.forms import BlockDeleteForm, BlockForm, HoursForm, new_key
 from scheduling.staff.render import staff_render
 
 TEMPLATE = "staff/clinic/availability.html"
@@ -40,13 +40,25 @@ def _provider_or_404(provider_id: str):
     return provider
 
 
-def _page(request, provider, *, form=None, status=200, editing=None):
-    """The provider's hours and the add (or edit) form."""
+def _page(
+    request,
+    provider,
+    *,
+    form=None,
+    status=200,
+    editing=None,
+    block_form=None,
+    editing_block=None,
+):
+    """The provider's hours and blocked time, with the add (or edit) forms."""
     zone = selectors.provider_zone(provider)
     types = _type_choices()
     hours = selectors.hours_for(provider)
     names = dict(types)
     context = {
+        "blocks": selectors.blocks_for(provider),
+        "block_form": block_form or BlockForm(timezone=zone, initial=_new_block(zone)),
+        "editing_block": editing_block,
         "providers": selectors.providers(),
         "provider": provider,
         "zone": zone,
@@ -63,6 +75,11 @@ def _new_hours(zone: str) -> dict:
     """The add form's starting values: weekly, from today in the provider's zone."""
     today = timezone.now().astimezone(ZoneInfo(zone)).date()
     return {"kind": "weekly", "weekday": str((today.weekday() + 1) % 7), "day": today}
+
+
+def _new_block(zone: str) -> dict:
+    """The block form's starting values: today in the provider's zone, a fresh key."""
+    return {"day": timezone.now().astimezone(ZoneInfo(zone)).date(), "key": new_key()}
 
 
 def _back(provider_id: str):
@@ -155,3 +172,125 @@ def hours_delete(request, provider_id: str, hours_id: str):
         return _back(provider.id)
     messages.success(request, f"Hours removed for {provider.name}.")
     return _back(provider.id)
+
+
+# --------------------------------------------------------------------------------------------
+# Blocked time: Healthie blockers, each form sent once (its key)
+
+ALREADY_SENT = "This form was already sent: its change is shown below (or on its way)."
+
+
+def _block_or_404(provider, block_id: str):
+    block = selectors.block_get(provider, block_id)
+    if block is None:
+        raise Http404("No such blocked time")
+    return block
+
+
+@clinic_admin_required
+@require_POST
+def block_add(request, provider_id: str):
+    try:
+        provider = _provider_or_404(provider_id)
+        form = BlockForm(request.POST, timezone=selectors.provider_zone(provider))
+        if not form.is_valid():
+            return _page(request, provider, block_form=form, status=422)
+        try:
+            services.block_create(
+                provider_id=provider.id,
+                block=form.block(),
+                key=form.cleaned_data["key"],
+                user=request.user,
+            )
+        except services.HoursRefused as refusal:
+            form.add_error(None, str(refusal))
+            return _page(request, provider, block_form=form, status=422)
+    except UpstreamUnavailable:
+        return _unavailable(request)
+    except services.AlreadySent:
+        messages.info(request, ALREADY_SENT)
+        return _back(provider.id)
+    messages.success(request, f"Time blocked for {provider.name}.")
+    return _back(provider.id)
+
+
+@clinic_admin_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def block_edit(request, provider_id: str, block_id: str):
+    try:
+        provider = _provider_or_404(provider_id)
+        block = _block_or_404(provider, block_id)
+        zone = selectors.provider_zone(provider)
+        if request.method != "POST":
+            form = BlockForm(timezone=zone, initial=BlockForm.initial_for(block))
+            return _page(request, provider, block_form=form, editing_block=block)
+        form = BlockForm(request.POST, timezone=zone)
+        if not form.is_valid():
+            return _page(request, provider, block_form=form, editing_block=block, status=422)
+        try:
+            services.block_edit(
+                provider_id=provider.id,
+                block_id=block.id,
+                block=form.block(),
+                key=form.cleaned_data["key"],
+                user=request.user,
+            )
+        except services.HoursRefused as refusal:
+            form.add_error(None, str(refusal))
+            return _page(request, provider, block_form=form, editing_block=block, status=422)
+    except UpstreamUnavailable:
+        return _unavailable(request)
+    except services.AlreadySent:
+        messages.info(request, ALREADY_SENT)
+        return _back(provider.id)
+    messages.success(request, f"Blocked time changed for {provider.name}.")
+    return _back(provider.id)
+
+
+@clinic_admin_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def block_delete(request, provider_id: str, block_id: str):
+    """GET asks to confirm (patients can book the time again at once); POST deletes."""
+    try:
+        provider = _provider_or_404(provider_id)
+        if request.method == "POST":
+            form = BlockDeleteForm(request.POST)
+            if form.is_valid():
+                # Sent twice: the first one deleted it and it is no longer listed, so the key
+                # is asked first (a 404 would tell staff nothing).
+                if services.block_form_sent(form.cleaned_data["key"]):
+                    raise services.AlreadySent
+                services.block_delete(
+                    provider_id=provider.id,
+                    block_id=_block_or_404(provider, block_id).id,
+                    key=form.cleaned_data["key"],
+                    user=request.user,
+                )
+                messages.success(request, f"Blocked time removed for {provider.name}.")
+                return _back(provider.id)
+        else:
+            form = BlockDeleteForm(initial={"key": new_key()})
+        block = _block_or_404(provider, block_id)
+        zone = selectors.provider_zone(provider)
+        context = {
+            "provider": provider,
+            "time_off": block,  # not "block": templates use that name for {% block %}
+            "form": form,
+            "zone_label": timefmt.zone_label(zone),
+        }
+        status = 422 if form.is_bound else 200
+        return staff_render(
+            request,
+            "staff/clinic/availability_block_delete.html",
+            context,
+            section="availability",
+            status=status,
+        )
+    except UpstreamUnavailable:
+        return _unavailable(request)
+    except services.AlreadySent:
+        messages.info(request, ALREADY_SENT)
+        return _back(provider.id)
+    except services.HoursRefused as refusal:
+        messages.error(request, str(refusal))
+        return _back(provider.id)
