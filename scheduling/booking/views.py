@@ -353,7 +353,7 @@ def _hold_summary(hold_start: datetime, tz: str, provider, chosen_type, contact:
     local = hold_start.astimezone(ZoneInfo(tz))
     return {
         "when_date": timefmt.full_date(local.date()),
-        "when_time": timefmt.clock(local),
+        "when_time": timefmt.at_clock(local),
         "tz_label": timefmt.zone_label(tz),
         "provider_name": provider.name if provider else "",
         "type_name": chosen_type.name if chosen_type else "",
@@ -374,7 +374,7 @@ def _details_context(page, step: DetailsToken, form, *, types, details_token: st
         "form": form,
         "details_token": details_token or step.details().sign(),
         "summary": _hold_summary(step.start_at, step.tz, provider, chosen, step.contact),
-        "hold_until": timefmt.clock(step.hold_expires_at.astimezone(zone)),
+        "hold_until": timefmt.at_clock(step.hold_expires_at.astimezone(zone)),
         "change_time_url": state.url("times"),
         "details_url": reverse("scheduling:details", kwargs={"slug": page.slug}),
         "confirm_url": reverse("scheduling:confirm", kwargs={"slug": page.slug}),
@@ -577,7 +577,7 @@ def booked(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
         clinic_local = booking.start.astimezone(ZoneInfo(clinic_tz))
         clinic = {
             "date": timefmt.full_date(clinic_local.date()),
-            "time": timefmt.clock(clinic_local),
+            "time": timefmt.at_clock(clinic_local),
             "tz_label": timefmt.zone_label(clinic_tz),
         }
     next_steps = _next_steps(booking)
@@ -585,8 +585,8 @@ def booked(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
         "page": booking.page,
         "booking": booking,
         "when_date": timefmt.full_date(local.date()),
-        "when_time": timefmt.clock(local),
-        "end_time": timefmt.clock(booking.end.astimezone(ZoneInfo(tz))),
+        "when_time": timefmt.at_clock(local),
+        "end_time": timefmt.at_clock(booking.end.astimezone(ZoneInfo(tz))),
         "tz_label": timefmt.zone_label(tz),
         "clinic": clinic,
         "contact_label": messages.contact_label(booking.contact_type),

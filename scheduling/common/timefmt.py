@@ -1,6 +1,8 @@
 """Dates and times as patients read them, independent of the server's locale, in the active
 language (common.language): "Monday, December 7, 2026" and "9:30 AM" in English, "lunes, 7 de
 diciembre de 2026" and "9:30 a. m." in Spanish (the 12-hour clock US Spanish speakers read).
+A time inside a sentence is `at_clock`: Spanish puts the hour's article before it ("la 1:05",
+"las 2:05").
 
 Everything is computed on aware datetimes; a wall-clock value only exists for display.
 """
@@ -11,7 +13,7 @@ import zoneinfo
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.utils.translation import gettext, gettext_noop, pgettext
+from django.utils.translation import gettext, gettext_noop, npgettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 WEEKDAYS = (
@@ -84,6 +86,18 @@ def clock(instant: datetime) -> str:
     hour = instant.hour % 12 or 12
     half = pgettext("before noon", "AM") if instant.hour < 12 else pgettext("after noon", "PM")
     return f"{hour}:{instant.minute:02d} {half}"
+
+
+def at_clock(instant: datetime) -> str:
+    """The time as a sentence names it: "1:05 PM" in English; in Spanish with the article the
+    hour takes, singular at one o'clock ("a la 1:05 p. m.", "a las 2:05 p. m.", "de la 1:00 a
+    las 1:30"). The article comes from the catalogue's plural forms, counted by the hour on the
+    clock face, so "%(date)s at %(time)s" reads "%(date)s a %(time)s" in Spanish. Standalone
+    times (the time buttons) use `clock`."""
+    hour = instant.hour % 12 or 12
+    return npgettext("a time in a sentence, counted by its hour", "%(time)s", "%(time)s", hour) % {
+        "time": clock(instant)
+    }
 
 
 def local(instant: datetime, tz: str) -> datetime:

@@ -111,7 +111,7 @@ def _when(instant: datetime, tz: str) -> dict:
     local = instant.astimezone(ZoneInfo(tz))
     return {
         "date": timefmt.full_date(local.date()),
-        "time": timefmt.clock(local),
+        "time": timefmt.at_clock(local),
         "tz_label": timefmt.zone_label(tz),
     }
 
@@ -126,7 +126,7 @@ def _appointment_context(booking: Booking, tz: str | None = None) -> dict:
         "page": booking.page,
         "booking": booking,
         "when": _when(booking.start, tz),
-        "end_time": timefmt.clock(booking.end.astimezone(ZoneInfo(tz))),
+        "end_time": timefmt.at_clock(booking.end.astimezone(ZoneInfo(tz))),
         "clinic": clinic,
         "contact_label": messages.contact_label(booking.contact_type),
         "manage_url": _manage_url(booking),
@@ -382,7 +382,7 @@ def _review_context(booking: Booking, step: RescheduleToken, form_token: str) ->
     return {
         **_appointment_context(booking, tz),
         "new": _when(step.start_at, tz),
-        "hold_until": timefmt.clock(
+        "hold_until": timefmt.at_clock(
             datetime.fromisoformat(step.hold_expires).astimezone(ZoneInfo(tz))
         ),
         "form_token": form_token,
