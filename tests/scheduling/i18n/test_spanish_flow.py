@@ -126,7 +126,9 @@ def test_a_booking_chosen_in_spanish_stays_in_spanish_to_the_ics_and_the_manage_
     local = booking.start.astimezone(ZoneInfo(booking.patient_timezone))
     assert_spanish_page(confirmation, "Su cita está reservada", "Qué sigue", "Es una videoconsulta")
     lead = next(e.text for e in Page(confirmation).iter() if "lead" in e.get("class", ""))
-    assert " a las " in lead and re.search(r"\d{1,2}:\d{2} (a|p)\. m\.", lead), lead
+    article = "la" if local.hour % 12 == 1 else "las"  # "a la 1:05", "a las 2:05"
+    assert f" a {article} {local.hour % 12 or 12}:" in lead, lead
+    assert re.search(r"\d{1,2}:\d{2} (a|p)\. m\.", lead), lead
     weekday = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"]
     assert weekday[local.weekday()] in lead, lead
 

@@ -52,7 +52,7 @@ def test_a_reschedule_in_spanish_from_the_calendar_to_the_moved_confirmation(pag
 
     review = manager.client.get(hold["Location"])
     assert_spanish_page(review, "Confirme su nuevo horario", "Ahora", "Nuevo horario")
-    assert re.search(r" a las \d{1,2}:\d{2} (a|p)\. m\.", text(review))
+    assert re.search(r" a (la 1|las ([2-9]|1[02])):\d{2} (a|p)\. m\.", text(review))
     confirm_action = f"{manager.base}reschedule/confirm/?lang=es"
     token = Page(review).form(action=confirm_action).hidden_fields()
     moved = manager.client.post(confirm_action, token, HTTP_ORIGIN="http://testserver")
