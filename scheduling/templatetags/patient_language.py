@@ -17,13 +17,14 @@ def carry_language(url: str) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def language_choices(context, bare: bool = False) -> list[dict]:
+def language_choices(context, bare: bool = False, at: str = "") -> list[dict]:
     """Each language with a link to this same page in it: relative (`?...&lang=es`), so the
     page never repeats its path (a manage token, a mistyped link on a 404); `bare` keeps only
-    the language (the error pages repeat none of the request)."""
+    the language (the error pages repeat none of the request). `at`: another page instead, for
+    a page that answers a post (its own URL takes no GET): the place to go on from."""
     request = context.get("request")
     query = "" if bare or request is None else request.META.get("QUERY_STRING", "")
-    here = f"?{query}"
+    here = str(at) if at else f"?{query}"
     current = translation.get_language()
     return [
         {
