@@ -136,8 +136,10 @@ def hours_get(provider: Provider, hours_id: str) -> Hours | None:
     return next((h for h in found.weekly + found.one_off if h.id == hours_id), None)
 
 
-# How far ahead the editor lists blocked time: a year covers holidays booked well ahead.
-BLOCKS_AHEAD = timedelta(days=366)
+# How far ahead the editor lists blocked time. Healthie has no filter for blockers alone, so
+# the read pages through every visit in the range too: a quarter keeps the page quick.
+BLOCKS_AHEAD_DAYS = 92
+BLOCKS_AHEAD = timedelta(days=BLOCKS_AHEAD_DAYS)
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ def _page(
     names = dict(types)
     context = {
         "blocks": selectors.blocks_for(provider),
+        "blocks_ahead_days": selectors.BLOCKS_AHEAD_DAYS,
         "block_form": block_form or BlockForm(timezone=zone, initial=_new_block(zone)),
         "editing_block": editing_block,
         "providers": selectors.providers(),
