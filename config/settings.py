@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # The patient's language, from ?lang= or Accept-Language, with no cookie (common.language).
     "scheduling.common.language.PatientLanguageMiddleware",
+    # A stored picker partial still valid answers at once, below here (booking.picker_cache).
+    "scheduling.booking.picker_cache.StoredPickers",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -17,7 +17,7 @@ class SchedulingConfig(AppConfig):
 
 
 def _connect_picker_stamps() -> None:
-    """Rendered pickers are reused until what they show changes (availability.picker_cache):
+    """Rendered pickers are reused until what they show changes (booking.picker_cache):
     every write to a hold or a page, wherever it happens, says so."""
     from django.db.models.signals import post_delete, post_save
 

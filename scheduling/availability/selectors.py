@@ -334,7 +334,7 @@ class Picker:
     only.
 
     `stamps` and `valid_until` say how long what it read holds, for reusing the rendered
-    picker (availability.picker_cache): until a stamp changes or the earliest of the holds it
+    picker (booking.picker_cache): until a stamp changes or the earliest of the holds it
     subtracted expires.
 
     `query`: page, appointment_type_id, contact_type, provider_ids, tz."""

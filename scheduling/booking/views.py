@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from integrations.errors import VendorError
-from scheduling.availability import picker_cache
 from scheduling.availability import selectors as availability_selectors
 from scheduling.availability import services as availability_services
 from scheduling.booking import calendar_files, prefill, selectors, services
@@ -75,26 +74,6 @@ def _flow_form(token_type: type[tokens.StepToken], field: str, methods=("POST",)
     return lambda view: require_http_methods(methods)(
         embeddable(limits.limited(limits.BOOKING_POSTS)(signed(pages.upstream_guard(view))))
     )
-
-
-def _reused_picker(view):
-    """A picker partial is served as stored while nothing it shows has changed
-    (availability.picker_cache); a view that renders one leaves its reads on the response."""
-
-    @wraps(view)
-    def wrapped(request, slug):
-        if not picker_cache.reusable(request):
-            return view(request, slug)
-        stored = picker_cache.lookup(request)
-        if stored is not None:
-            return stored
-        response = view(request, slug)
-        reads = getattr(response, "picker_reads", None)
-        if reads is not None:
-            picker_cache.store(request, response, reads)
-        return response
-
-    return wrapped
 
 
 def _page_or_404(slug: str) -> BookingPage:
@@ -274,6 +253,8 @@ def _times_context(state: FlowState, reads: availability_selectors.Picker) -> di
 
 
 def _render_picker(request, context: dict, *, push: str, status: int = 200) -> HttpResponse:
+    """The picker, whole page or partial; its reads stay on the response for
+    booking.picker_cache to store the partial by."""
     response = pages.render_step(
         request, "scheduling/calendar.html", context, status=status, partial="picker", push=push
     )
@@ -282,7 +263,6 @@ def _render_picker(request, context: dict, *, push: str, status: int = 200) -> H
 
 
 @_flow_page
-@_reused_picker
 def step_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     page, types, state = _load(request, slug)
     if _first_missing_step(state):
@@ -293,7 +273,6 @@ def step_calendar(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @_flow_page
-@_reused_picker
 def step_times(request: HttpRequest, slug: str) -> HttpResponse:
     page, types, state = _load(request, slug)
     if _first_missing_step(state):

@@ -1,4 +1,4 @@
-"""Whole picker partials are stored and served again (availability.picker_cache) only while
+"""Whole picker partials are stored and served again (booking.picker_cache) only while
 nothing they show has changed: a hold placed, renewed, released or expired, a booking, a
 provider's availability, a page, the patient's midnight, their language."""
 
@@ -132,3 +132,21 @@ def test_whole_pages_are_never_served_from_the_store(day):
         page = bob.get(TIMES, bob.flow_params(day=day))
     assert page.status_code == 200 and "<html" in page.content.decode()
     assert len(queries) > 0
+
+
+def test_a_stored_picker_answers_with_the_headers_of_a_rendered_one(day):
+    bob = Patient()
+    first, _ = partial(bob, day)
+    again, served_with = partial(bob, day)
+    assert served_with == 0
+    for header in ("Content-Security-Policy", "Vary", "Content-Language", "Content-Type"):
+        assert again[header] == first[header], header
+    assert "frame-ancestors 'self'" in again["Content-Security-Policy"]
+    assert "X-Frame-Options" not in again and not again.cookies
+
+
+def test_a_stored_picker_still_refuses_a_host_not_allowed(day):
+    bob = Patient()
+    partial(bob, day)
+    refused = bob.get(TIMES, bob.flow_params(day=day), **HTMX, HTTP_HOST="elsewhere.example")
+    assert refused.status_code == 400
