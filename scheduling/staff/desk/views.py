@@ -188,7 +188,7 @@ def _appointment_or_404(appointment_id: str):
     if not APPOINTMENT_ID.fullmatch(appointment_id):
         raise Http404
     appointment = selectors.appointment(appointment_id=appointment_id)
-    if appointment is None:
+    if appointment is None or appointment.is_blocker:  # blocked time has no panel
         raise Http404
     return appointment
 

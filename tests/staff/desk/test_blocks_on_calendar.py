@@ -91,3 +91,11 @@ def test_a_block_made_in_the_editor_shows_on_the_next_load(
     rows = cells_by_row(desk.get("/staff/", params))  # cached 30 s, but our write dropped it
     assert "blocked" in rows["10:00 AM"]["class"].split()
     assert "blocked" not in rows["10:30 AM"]["class"].split()
+
+
+def test_blocked_time_has_no_appointment_panel(desk, sandbox, pages):
+    blocked_id = block(
+        "101", datetime(2027, 3, 15, 13, 0, tzinfo=UTC), datetime(2027, 3, 15, 14, 0, tzinfo=UTC)
+    )
+    assert desk.get(f"/staff/appointments/{blocked_id}/").status_code == 404
+    assert desk.get("/staff/appointments/50001/").status_code == 200  # a visit still has one
