@@ -140,10 +140,10 @@ class Bench:
     # -- partial timings ---------------------------------------------------------------------
 
     def time_partial(self, path: str, params: dict, runs: int) -> dict[str, list[float]]:
-        from scheduling.availability.services import availability_invalidate
-
         """Server time (wall) and CPU time of this process (the sandbox's is not counted), ms,
         by "miss" / "hit" and "cpu miss" / "cpu hit"."""
+        from scheduling.availability.services import availability_invalidate
+
         timings: dict[str, list[float]] = {"miss": [], "hit": [], "cpu miss": [], "cpu hit": []}
         self.get(path, params, HTTP_HX_REQUEST="true")  # warm the catalogue (types, providers)
         for _ in range(runs):

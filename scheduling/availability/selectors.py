@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -88,6 +89,11 @@ def picker_stamps(provider_ids: tuple[str, ...]) -> dict[str, Any]:
     keys = [_version_key(p) for p in provider_ids] + [holds_key(p) for p in provider_ids]
     keys.append(PAGES_VERSION_KEY)
     found = cache.get_many(keys)
+    if PAGES_VERSION_KEY not in found:
+        # Always set, so a picker stored before the cache was emptied (a flush, an eviction)
+        # no longer matches: a web process keeps stored pickers in memory too.
+        cache.add(PAGES_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        found[PAGES_VERSION_KEY] = cache.get(PAGES_VERSION_KEY)
     return {key: found.get(key, 0) for key in keys}
 
 

@@ -57,19 +57,23 @@ def _new_stamp() -> str:
     return uuid.uuid4().hex
 
 
+def _bump(key: str) -> None:
+    """A new stamp now, and again once the write is committed: a picker rendered in between
+    from what was there before carries the first stamp, and the second one drops it."""
+    cache.set(key, _new_stamp(), timeout=None)
+    transaction.on_commit(lambda: cache.set(key, _new_stamp(), timeout=None))
+
+
 def holds_changed(sender, instance: SlotHold, **kwargs) -> None:
     """A hold was placed, renewed or released (post_save/post_delete of SlotHold, connected in
-    apps.py so no write is missed): pickers rendered with this provider's holds are stale.
-    Bumped once the write is committed, so a picker rendered meanwhile from the old holds is
-    marked with the old stamp, never the new one."""
-    key = selectors.holds_key(instance.provider_id)
-    transaction.on_commit(lambda: cache.set(key, _new_stamp(), timeout=None))
+    apps.py so no write is missed): pickers rendered with this provider's holds are stale."""
+    _bump(selectors.holds_key(instance.provider_id))
 
 
 def pages_changed(sender, instance: BookingPage, **kwargs) -> None:
     """A booking page was saved or deleted: every rendered picker is stale (its page's providers
     or types may be others now)."""
-    transaction.on_commit(lambda: cache.set(selectors.PAGES_VERSION_KEY, _new_stamp(), None))
+    _bump(selectors.PAGES_VERSION_KEY)
 
 
 def hold_place(slot: Slot, *, replaces: str | None = None) -> SlotHold:

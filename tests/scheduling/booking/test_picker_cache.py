@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -150,3 +151,11 @@ def test_a_stored_picker_still_refuses_a_host_not_allowed(day):
     partial(bob, day)
     refused = bob.get(TIMES, bob.flow_params(day=day), **HTMX, HTTP_HOST="elsewhere.example")
     assert refused.status_code == 400
+
+
+def test_an_emptied_cache_drops_the_pickers_a_process_keeps_in_memory(day):
+    bob = Patient()
+    partial(bob, day)
+    cache.clear()  # a flush or an eviction: nothing says what changed meanwhile
+    _, queries = partial(bob, day)
+    assert queries > 0
