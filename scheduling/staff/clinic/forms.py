@@ -144,11 +144,17 @@ def _instant(day: date, clock: time, zone: ZoneInfo) -> datetime | None:
 
 
 class BlockForm(KeyedForm):
-    """Blocked time on one day, from and to wall-clock times in the provider's zone."""
+    """Blocked time from a date and time to a time that day (or on a later last day), as
+    wall-clock times in the provider's zone."""
 
     day = _date_field("Date")
     starts = _time_field("From")
     ends = _time_field("To")
+    last_day = _date_field(
+        "Until (optional)",
+        required=False,
+        help_text="Over several days (e.g. a holiday): the day it ends, at the “To” time.",
+    )
     reason = forms.CharField(
         label="Reason (optional)",
         required=False,
@@ -165,10 +171,14 @@ class BlockForm(KeyedForm):
     def clean(self):
         data = super().clean()
         day, starts, ends = data.get("day"), data.get("starts"), data.get("ends")
-        if day is None or starts is None or ends is None:
+        if day is None or starts is None or ends is None or "last_day" in self.errors:
+            return data
+        last_day = data.get("last_day") or day
+        if last_day < day:
+            self.add_error("last_day", "The last day must be on or after the date.")
             return data
         zone = ZoneInfo(self.timezone)
-        start, end = _instant(day, starts, zone), _instant(day, ends, zone)
+        start, end = _instant(day, starts, zone), _instant(last_day, ends, zone)
         for name, value in (("starts", start), ("ends", end)):
             if value is None:
                 self.add_error(name, "The clocks skip this time on that day (daylight saving).")
@@ -197,6 +207,7 @@ class BlockForm(KeyedForm):
             "day": block.day,
             "starts": block.starts,
             "ends": block.ends,
+            "last_day": block.end.date() if block.ends_another_day else None,
             "reason": block.reason,
             "key": new_key(),
         }

@@ -140,6 +140,7 @@ def hours_get(provider: Provider, hours_id: str) -> Hours | None:
 # the read pages through every visit in the range too: a quarter keeps the page quick.
 BLOCKS_AHEAD_DAYS = 92
 BLOCKS_AHEAD = timedelta(days=BLOCKS_AHEAD_DAYS)
+BLOCKS_BEHIND = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -176,8 +177,8 @@ def blocks_for(provider: Provider) -> list[Block]:
     zone_name = provider_zone(provider)
     tz = ZoneInfo(zone_name)
     now = timezone.now()
-    # Today's first instant: a block under way started before now and is still listed.
-    since = datetime.combine(now.astimezone(tz).date(), time(), tz)
+    # A block under way (a holiday of up to BLOCKS_BEHIND) started before now and is listed.
+    since = datetime.combine(now.astimezone(tz).date() - BLOCKS_BEHIND, time(), tz)
     try:
         found = healthie().blockers(provider_id=provider.id, start=since, end=now + BLOCKS_AHEAD)
     except TransientError as exc:

@@ -135,6 +135,26 @@ def test_a_whole_working_day_blocked_closes_that_day(clinic_admin, patient, day)
     assert open_on(patient, next_weekday(day + timedelta(days=1)))
 
 
+def test_a_block_over_several_days_ends_on_its_last_day(clinic_admin, patient, day):
+    following = next_weekday(day + timedelta(days=1))
+    response = clinic_admin.post(
+        ADD, block_form(day, starts="12:00", ends="12:00", last_day=following.isoformat())
+    )
+    assert response.status_code == 302
+    [block] = blocks_of_101()
+    assert block.start == datetime.combine(day, time(12), NEW_YORK)
+    assert block.end == datetime.combine(following, time(12), NEW_YORK)
+    assert not [t for t in local_times(patient, day) if t >= time(12)]
+    assert not [t for t in local_times(patient, following) if t < time(12)]
+    edit_url = f"/staff/availability/101/blocks/{block.id}/edit/"
+    fields = Page(clinic_admin.get(edit_url)).form(action=edit_url)
+    [until] = [e for e in fields.iter() if e.get("name") == "last_day"]
+    assert until["value"] == following.isoformat()  # editing keeps it over both days
+    refused = clinic_admin.post(ADD, block_form(following, last_day=day.isoformat()))
+    assert refused.status_code == 422
+    assert "The last day must be on or after the date." in refused.content.decode()
+
+
 def test_a_form_sent_twice_blocks_once(clinic_admin, patient, day):
     data = block_form(day)
     first, second = clinic_admin.post(ADD, data), clinic_admin.post(ADD, data)
