@@ -162,9 +162,10 @@ class BlockForm(KeyedForm):
         help_text="Shown to staff only, e.g. “Training” or “Holiday”.",
     )
 
-    def __init__(self, *args, timezone: str, **kwargs):
+    def __init__(self, *args, timezone: str, current_start: datetime | None = None, **kwargs):
+        """`current_start`: when changing a block under way, its start may stay in the past."""
         super().__init__(*args, **kwargs)
-        self.timezone = timezone
+        self.timezone, self.current_start = timezone, current_start
         self.fields["starts"].widget.attrs["step"] = 60
         self.fields["ends"].widget.attrs["step"] = 60
 
@@ -186,7 +187,7 @@ class BlockForm(KeyedForm):
             return data
         if end <= start:
             self.add_error("ends", "The end must be after the start.")
-        elif start < django_timezone.now():
+        elif start < django_timezone.now() and start != self.current_start:
             self.add_error("starts", "The blocked time must not start in the past.")
         data["start"], data["end"] = start, end
         return data

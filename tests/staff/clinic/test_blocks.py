@@ -33,7 +33,9 @@ def next_weekday(after: date) -> date:
 def blocks_of_101() -> list:
     now = timezone.now()
     with HealthieClient() as healthie:
-        return healthie.blockers(provider_id="101", start=now, end=now + timedelta(days=400))
+        return healthie.blockers(
+            provider_id="101", start=now - timedelta(days=1), end=now + timedelta(days=400)
+        )
 
 
 def local_times(patient: Patient, day: date) -> list[time]:
@@ -153,6 +155,22 @@ def test_a_block_over_several_days_ends_on_its_last_day(clinic_admin, patient, d
     refused = clinic_admin.post(ADD, block_form(following, last_day=day.isoformat()))
     assert refused.status_code == 422
     assert "The last day must be on or after the date." in refused.content.decode()
+
+
+def test_a_block_under_way_can_be_made_longer_but_not_moved_into_the_past(
+    clinic_admin, patient, pinned_clock, day
+):
+    clinic_admin.post(ADD, block_form(day, starts="09:00", ends="12:00"))
+    [block] = blocks_of_101()
+    pinned_clock.move_to(datetime.combine(day, time(10), NEW_YORK).astimezone(UTC))
+    edit_url = f"/staff/availability/101/blocks/{block.id}/edit/"
+    longer = clinic_admin.post(edit_url, block_form(day, starts="09:00", ends="13:00"))
+    assert longer.status_code == 302
+    [changed] = blocks_of_101()
+    assert changed.end == datetime.combine(day, time(13), NEW_YORK)
+    earlier = clinic_admin.post(edit_url, block_form(day, starts="08:00", ends="13:00"))
+    assert earlier.status_code == 422
+    assert "The blocked time must not start in the past." in earlier.content.decode()
 
 
 def test_a_form_sent_twice_blocks_once(clinic_admin, patient, day):

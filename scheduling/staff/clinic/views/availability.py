@@ -225,7 +225,7 @@ def block_edit(request, provider_id: str, block_id: str):
         if request.method != "POST":
             form = BlockForm(timezone=zone, initial=BlockForm.initial_for(block))
             return _page(request, provider, block_form=form, editing_block=block)
-        form = BlockForm(request.POST, timezone=zone)
+        form = BlockForm(request.POST, timezone=zone, current_start=block.start)
         if not form.is_valid():
             return _page(request, provider, block_form=form, editing_block=block, status=422)
         try:
