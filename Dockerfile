@@ -23,6 +23,7 @@ COPY config config
 COPY integrations integrations
 COPY scheduling scheduling
 COPY templates templates
+COPY locale locale
 COPY static static
 # collectstatic needs settings, not secrets: a throwaway key for this one command.
 RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input -v0
