@@ -1,7 +1,8 @@
 """The deterministic demo seed: one clinic, three providers in two US zones, bookable types.
 
 Ids are fixed. Appointment times are placed on business days relative to the sandbox clock at reset
-time, so the calendar always shows both open and taken slots. All people are fictitious.
+time, so the calendar always shows both open and taken slots, and one blocked hour. All people are
+fictitious.
 """
 
 from collections import namedtuple
@@ -41,6 +42,7 @@ Booked = namedtuple(
     "Booked",
     "id provider_id patient_id appointment_type_id contact_type day_offset local_time pm_status",
 )
+Blocked = namedtuple("Blocked", "id provider_id day_offset local_time local_end notes")
 
 PROVIDERS = [
     Provider("101", "Maya", "Chen", "America/New_York"),
@@ -84,6 +86,15 @@ APPOINTMENTS = [
     Booked("50004", "102", "105", "303", PHONE, 2, "09 00", None),
     Booked("50005", "103", "106", "304", IN_PERSON, 2, "11 00", None),
     Booked("50006", "102", "104", "302", VIDEO, -5, "13 00", "Occurred"),
+]
+
+# Time a provider keeps off the calendar (a Healthie blocker), so the staff calendar and the
+# availability editor have one to show. Its id is below the first appointment id, so appointments
+# made after a reset still number from 50007. Dr Alvarez and a later day: the booking tests open
+# Dr Chen's and Dr Okafor's first days, and see the same times as without it.
+BLOCKERS = [
+    # id, provider, business day offset, local start, local end, reason
+    Blocked("49001", "103", 3, "12 00", "13 00", "Team meeting"),
 ]
 
 
@@ -162,5 +173,23 @@ def populate(store: Store, now: datetime) -> None:
                 created_at=now,
                 updated_at=now,
                 pm_status_changed_at=now if row.pm_status else None,
+            )
+        for row in BLOCKERS:
+            tz = zone(store.users[row.provider_id].timezone)
+            day = business_day(now.astimezone(tz).date(), row.day_offset)
+            start = local(day, _hh_mm(row.local_time), tz).astimezone(UTC)
+            end = local(day, _hh_mm(row.local_end), tz).astimezone(UTC)
+            store.appointments[row.id] = Appointment(
+                id=row.id,
+                provider_id=row.provider_id,
+                patient_id=None,
+                appointment_type_id=None,
+                contact_type=None,
+                start=start,
+                length=int((end - start).total_seconds()) // 60,
+                created_at=now,
+                updated_at=now,
+                notes=row.notes,
+                is_blocker=True,
             )
         store.resume_ids()

@@ -411,9 +411,9 @@ def test_appointments_are_paged_with_cursors(gql):
         nodes { id } page_info { end_cursor has_next_page } total_count } }"""
     first = gql(query)["data"]["appointments"]
     assert [n["id"] for n in first["nodes"]] == ["50001", "50002", "50004"]
-    assert first["page_info"]["has_next_page"] and first["total_count"] == 4
+    assert first["page_info"]["has_next_page"] and first["total_count"] == 5
     rest = gql(query, {"after": first["page_info"]["end_cursor"]})["data"]["appointments"]
-    assert [n["id"] for n in rest["nodes"]] == ["50005"]
+    assert [n["id"] for n in rest["nodes"]] == ["50005", "49001"]  # then the seeded blocker
     assert rest["page_info"]["has_next_page"] is False
     assert "cursor" in gql(query, {"after": "%%%"})["errors"][0]["message"]
 

@@ -12,7 +12,8 @@ from .conftest import NOW
 
 # Seeded (NOW = Tue 2026-12-01 10:00 New York): 50001 Dr Chen (101) Wed 10:00-11:00,
 # 50002 Wed 14:00-14:30, 50003 Wed 15:00 cancelled; 50004 Dr Okafor (102) Thu 09:00;
-# 50005 Dr Alvarez (103) Thu 11:00 Los Angeles; 50006 an earlier, occurred appointment.
+# 50005 Dr Alvarez (103) Thu 11:00 Los Angeles; 50006 an earlier, occurred appointment;
+# 49001 Dr Alvarez's blocked time (a blocker), Fri 12:00-13:00 Los Angeles.
 WED_10 = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
 WED_15 = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)
 WED_16 = datetime(2026, 12, 2, 21, 0, tzinfo=UTC)
@@ -78,7 +79,7 @@ def test_reseeding_is_deterministic_and_drops_changes(store, clock):
     book(store)
     store.delete_availability("4001")
     seed.populate(store, clock.now())
-    assert sorted(store.appointments) == [f"5000{i}" for i in range(1, 7)]
+    assert sorted(store.appointments) == ["49001"] + [f"5000{i}" for i in range(1, 7)]
     assert "4001" in store.availabilities and "107" not in store.users
 
 
@@ -162,7 +163,7 @@ def test_checkout_failures_are_messages(store, events, overrides, field):
     result = book(store, **overrides)
     assert result.record is None
     assert [m["field"] for m in result.messages] == [field]
-    assert events == [] and len(store.appointments) == 6
+    assert events == [] and len(store.appointments) == 7  # six visits and a blocker
 
 
 def test_a_taken_slot_says_so(store):
@@ -254,7 +255,9 @@ def test_deleting_hides_the_appointment(store, events):
 
 def test_listing_appointments(store):
     future = store.list_appointments(provider_ids=["101", "102", "103"])
-    assert [a.id for a in future] == ["50001", "50002", "50004", "50005"]
+    assert [a.id for a in future] == ["50001", "50002", "50004", "50005", "49001"]
+    visits = store.list_appointments(provider_ids=["101", "102", "103"], include_blockers=False)
+    assert [a.id for a in visits] == ["50001", "50002", "50004", "50005"]
     past = store.list_appointments(provider_ids=["102"], time_filter="past", with_all_statuses=True)
     assert [a.id for a in past] == ["50006"]
     assert [a.id for a in store.list_appointments(patient_id="105")] == ["50002", "50004"]
