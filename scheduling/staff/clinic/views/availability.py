@@ -87,6 +87,27 @@ def _back(provider_id: str):
     return redirect(f"{reverse('staff:availability')}?provider={provider_id}")
 
 
+ALREADY_SENT = "This form was already sent: its change is shown below (or on its way)."
+
+
+def _save(request, provider, sent, write, *, done: str, **shown):
+    """An hours or block form `sent`: once it is valid, `write()` (its service, to Healthie),
+    then back to the list saying `done`; a form or a change Healthie refuses shows the page
+    again with the errors (422). `shown`: the form and what is being edited, for `_page`."""
+    if sent.is_valid():
+        try:
+            write()
+        except services.HoursRefused as refusal:
+            sent.add_error(None, str(refusal))
+        except services.AlreadySent:
+            messages.info(request, ALREADY_SENT)
+            return _back(provider.id)
+        else:
+            messages.success(request, done)
+            return _back(provider.id)
+    return _page(request, provider, status=422, **shown)
+
+
 @clinic_admin_required
 @require_http_methods(["GET", "HEAD"])
 def availability(request):
@@ -108,17 +129,13 @@ def hours_add(request, provider_id: str):
         provider = _provider_or_404(provider_id)
         zone = selectors.provider_zone(provider)
         form = HoursForm(request.POST, timezone=zone, type_choices=_type_choices())
-        if not form.is_valid():
-            return _page(request, provider, form=form, status=422)
-        try:
-            services.hours_create(provider_id=provider.id, hours=form.hours())
-        except services.HoursRefused as refusal:
-            form.add_error(None, str(refusal))
-            return _page(request, provider, form=form, status=422)
+        return _save(
+            request, provider, form,
+            lambda: services.hours_create(provider_id=provider.id, hours=form.hours()),
+            done=f"Hours added for {provider.name}.", form=form,
+        )  # fmt: skip
     except UpstreamUnavailable:
         return _unavailable(request)
-    messages.success(request, f"Hours added for {provider.name}.")
-    return _back(provider.id)
 
 
 @clinic_admin_required
@@ -137,17 +154,15 @@ def hours_edit(request, provider_id: str, hours_id: str):
             )
             return _page(request, provider, form=form, editing=hours)
         form = HoursForm(request.POST, timezone=zone, type_choices=types)
-        if not form.is_valid():
-            return _page(request, provider, form=form, editing=hours, status=422)
-        try:
-            services.hours_edit(provider_id=provider.id, hours_id=hours.id, hours=form.hours())
-        except services.HoursRefused as refusal:
-            form.add_error(None, str(refusal))
-            return _page(request, provider, form=form, editing=hours, status=422)
+        return _save(
+            request, provider, form,
+            lambda: services.hours_edit(
+                provider_id=provider.id, hours_id=hours.id, hours=form.hours()
+            ),
+            done=f"Hours changed for {provider.name}.", form=form, editing=hours,
+        )  # fmt: skip
     except UpstreamUnavailable:
         return _unavailable(request)
-    messages.success(request, f"Hours changed for {provider.name}.")
-    return _back(provider.id)
 
 
 @clinic_admin_required
@@ -178,8 +193,6 @@ def hours_delete(request, provider_id: str, hours_id: str):
 # --------------------------------------------------------------------------------------------
 # Blocked time: Healthie blockers, each form sent once (its key)
 
-ALREADY_SENT = "This form was already sent: its change is shown below (or on its way)."
-
 
 def _block_or_404(provider, block_id: str):
     block = selectors.block_get(provider, block_id)
@@ -194,25 +207,16 @@ def block_add(request, provider_id: str):
     try:
         provider = _provider_or_404(provider_id)
         form = BlockForm(request.POST, timezone=selectors.provider_zone(provider))
-        if not form.is_valid():
-            return _page(request, provider, block_form=form, status=422)
-        try:
-            services.block_create(
-                provider_id=provider.id,
-                block=form.block(),
-                key=form.cleaned_data["key"],
+        return _save(
+            request, provider, form,
+            lambda: services.block_create(
+                provider_id=provider.id, block=form.block(), key=form.cleaned_data["key"],
                 user=request.user,
-            )
-        except services.HoursRefused as refusal:
-            form.add_error(None, str(refusal))
-            return _page(request, provider, block_form=form, status=422)
+            ),
+            done=f"Time blocked for {provider.name}.", block_form=form,
+        )  # fmt: skip
     except UpstreamUnavailable:
         return _unavailable(request)
-    except services.AlreadySent:
-        messages.info(request, ALREADY_SENT)
-        return _back(provider.id)
-    messages.success(request, f"Time blocked for {provider.name}.")
-    return _back(provider.id)
 
 
 @clinic_admin_required
@@ -226,26 +230,17 @@ def block_edit(request, provider_id: str, block_id: str):
             form = BlockForm(timezone=zone, initial=BlockForm.initial_for(block))
             return _page(request, provider, block_form=form, editing_block=block)
         form = BlockForm(request.POST, timezone=zone, current_start=block.start)
-        if not form.is_valid():
-            return _page(request, provider, block_form=form, editing_block=block, status=422)
-        try:
-            services.block_edit(
-                provider_id=provider.id,
-                block_id=block.id,
-                block=form.block(),
-                key=form.cleaned_data["key"],
-                user=request.user,
-            )
-        except services.HoursRefused as refusal:
-            form.add_error(None, str(refusal))
-            return _page(request, provider, block_form=form, editing_block=block, status=422)
+        return _save(
+            request, provider, form,
+            lambda: services.block_edit(
+                provider_id=provider.id, block_id=block.id, block=form.block(),
+                key=form.cleaned_data["key"], user=request.user,
+            ),
+            done=f"Blocked time changed for {provider.name}.", block_form=form,
+            editing_block=block,
+        )  # fmt: skip
     except UpstreamUnavailable:
         return _unavailable(request)
-    except services.AlreadySent:
-        messages.info(request, ALREADY_SENT)
-        return _back(provider.id)
-    messages.success(request, f"Blocked time changed for {provider.name}.")
-    return _back(provider.id)
 
 
 @clinic_admin_required
