@@ -2,8 +2,6 @@
 passed in by the view, so a form never calls a vendor itself."""
 
 import json
-import re
-import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +13,7 @@ from scheduling.common import origin as origin_rules
 from scheduling.models import AppointmentTypePlan, BookingPage
 from scheduling.staff.clinic.selectors import WEEKDAY_NAMES
 from scheduling.staff.clinic.services import BlockInput, HoursInput
+from scheduling.staff.forms import KEY_SHAPE, new_key
 
 # Monday first, as clinics read a week; values are Healthie's (0 = Sunday).
 WEEKDAY_CHOICES = [(str(d), WEEKDAY_NAMES[d]) for d in (1, 2, 3, 4, 5, 6, 0)]
@@ -113,13 +112,7 @@ class HoursForm(forms.Form):
         }
 
 
-KEY_SHAPE = re.compile(r"[0-9a-f]{32}")
 OUT_OF_DATE = "This form is out of date: reload the page and try again."
-
-
-def new_key() -> str:
-    """A form's idempotency key, made each time the form is drawn."""
-    return uuid.uuid4().hex
 
 
 class KeyedForm(forms.Form):

@@ -3,21 +3,15 @@
 Each action form carries an idempotency key made when the panel was drawn: a double submit (or
 a retry after a lost answer) is the same change, made once (manage.services)."""
 
-import re
-import uuid
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from django import forms
 
 from scheduling.common import timefmt
+from scheduling.staff.forms import KEY_SHAPE
 
-KEY_SHAPE = re.compile(r"[0-9a-f]{32}")
 VIEWS = ("day", "week")
-
-
-def new_key() -> str:
-    return uuid.uuid4().hex
 
 
 class CalendarQuery(forms.Form):

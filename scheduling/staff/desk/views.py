@@ -26,6 +26,7 @@ from scheduling.models import BookingChange, Provision
 from scheduling.provisioning import selectors as provisioning_selectors
 from scheduling.staff.access import front_desk_required
 from scheduling.staff.desk import forms, grid, selectors, services
+from scheduling.staff.forms import new_key
 from scheduling.staff.render import staff_render
 from scheduling.sync import selectors as sync_selectors
 
@@ -250,7 +251,7 @@ def appointment(request, appointment_id: str):
         "links": _links(booking),
         "zone_label": timefmt.zone_label(tz),
         "tz": tz,
-        "key": forms.new_key(),
+        "key": new_key(),
         "can_change": booking is not None and entry.active and booking.status == "confirmed",
         "can_no_show": booking is not None
         and booking.status == "confirmed"
@@ -411,7 +412,7 @@ def _reschedule_page(request, booking, tz: str, form):
         "day_label": timefmt.full_date(day) if day else "",
         "time_groups": timefmt.grouped_times(starts, tz),
         # A fresh key on every drawing: a refused attempt's key names that attempt's time.
-        "key": forms.new_key(),
+        "key": new_key(),
         "form": form,
         "override_date": (day or local_start.date()).isoformat(),
     }

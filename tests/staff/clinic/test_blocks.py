@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from integrations.healthie.client import HealthieClient
 from scheduling.staff.access import CLINIC_ADMIN
-from scheduling.staff.clinic.forms import new_key
+from scheduling.staff.forms import new_key
 from tests.scheduling.conftest import DAYS_AHEAD, Patient, days_ahead, open_days, times
 from tests.scheduling.html import Page
 from tests.staff.clinic.conftest import signed_in

@@ -14,7 +14,8 @@ from scheduling.common import timefmt
 from scheduling.common.upstream import UpstreamUnavailable
 from scheduling.staff.access import clinic_admin_required
 from scheduling.staff.clinic import selectors, services
-from scheduling.staff.clinic.forms import BlockDeleteForm, BlockForm, HoursForm, new_key
+from scheduling.staff.clinic.forms import BlockDeleteForm, BlockForm, HoursForm
+from scheduling.staff.forms import new_key
 from scheduling.staff.render import staff_render
 
 TEMPLATE = "staff/clinic/availability.html"
